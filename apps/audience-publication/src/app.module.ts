@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@audx/auth';
+import { PlatformModule, ServiceRuntime } from '@audx/platform';
+import { AudiencesModule } from './audiences/audiences.module';
+import type { PublicationConfig } from './config';
+import { ExportsModule } from './exports/exports.module';
+import { GovernanceModule } from './governance/governance.module';
+import { PublishingModule } from './publishing/publishing.module';
+
+@Module({})
+export class AppModule {
+  static register(runtime: ServiceRuntime, config: PublicationConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRuntime(runtime, config),
+        AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
+        GovernanceModule,
+        ExportsModule,
+        AudiencesModule,
+        PublishingModule,
+      ],
+    };
+  }
+}

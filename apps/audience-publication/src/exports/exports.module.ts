@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { PublicationMetrics } from '../common/publication-metrics';
+import { ExportAssembler } from './export-assembler';
+import { ExportQueueSignal } from './export-queue.signal';
+import { ExportsConsumer } from './exports.consumer';
+import { ExportsController } from './exports.controller';
+import { ExportsRepository } from './exports.repository';
+import { ExportsService } from './exports.service';
+import { ShareLookup } from './share-lookup';
+
+@Module({
+  controllers: [ExportsController],
+  providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsConsumer, ExportsService, ShareLookup, PublicationMetrics],
+  exports: [ExportsRepository, ExportQueueSignal, PublicationMetrics],
+})
+export class ExportsModule {}

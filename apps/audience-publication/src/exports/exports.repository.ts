@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ListExported, PolicyRecord } from '@audx/contracts';
+import { bulkInsert } from '@audx/persistence';
+import { affectedRows, num } from '../common/sql';
+import { ExportRow, toExportRow } from './export.row';
+
+export interface NewExport {
+  orgId: string;
+  audienceId: string;
+  payload: ListExported;
+}
+
+/** Exports, their chunks and their staged identifiers. No business rules: SQL only. */
+@Injectable()
+export class ExportsRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Creates the export on its first chunk (any chunk may come first); later chunks leave it as it is. */
+  async ensure(manager: EntityManager, e: NewExport): Promise<void> {
+    const p = e.payload;
+    await manager.query(
+      `INSERT IGNORE INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving')`,
+      [e.orgId, p.exportId, p.listId, p.dataSource, p.segmentId, p.audienceName, e.audienceId, p.mode, JSON.stringify(p.labels), JSON.stringify(p.exportControls), p.dpid],
+    );
+  }
+
+  /** The export, locked until the transaction ends: chunks of one export are applied one at a time. */
+  async lock(manager: EntityManager, orgId: string, exportId: string): Promise<ExportRow> {
+    const rows: Record<string, unknown>[] = await manager.query('SELECT * FROM exports WHERE org_id = ? AND export_id = ? FOR UPDATE', [orgId, exportId]);
+    return toExportRow(rows[0]);
+  }
+
+  async lockByPk(manager: EntityManager, exportPk: number): Promise<ExportRow | null> {
+    const rows: Record<string, unknown>[] = await manager.query('SELECT * FROM exports WHERE export_pk = ? FOR UPDATE', [exportPk]);
+    return rows.length ? toExportRow(rows[0]) : null;
+  }
+
+  async byPk(exportPk: number, manager: EntityManager = this.dataSource.manager): Promise<ExportRow | null> {
+    const rows: Record<string, unknown>[] = await manager.query('SELECT * FROM exports WHERE export_pk = ?', [exportPk]);
+    return rows.length ? toExportRow(rows[0]) : null;
+  }
+
+  async find(orgId: string, exportId: string): Promise<ExportRow | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM exports WHERE org_id = ? AND export_id = ?', [orgId, exportId]);
+    return rows.length ? toExportRow(rows[0]) : null;
+  }
+
+  /** Records a chunk; false when this (export, seq) is already in (a redelivery or a re-publication). */
+  async addChunk(manager: EntityManager, exportPk: number, seq: number, eventId: string, identifiers: number, last: boolean): Promise<boolean> {
+    const r = await manager.query('INSERT IGNORE INTO export_chunks (export_pk, seq, event_id, identifiers, is_last) VALUES (?, ?, ?, ?, ?)', [
+      exportPk,
+      seq,
+      eventId,
+      identifiers,
+      last ? 1 : 0,
+    ]);
+    return affectedRows(r) === 1;
+  }
+
+  /** Multi-row inserts into staging; an identifier already staged for the export counts once. */
+  async stage(manager: EntityManager, exportPk: number, identifiers: readonly string[]): Promise<number> {
+    return bulkInsert(
+      manager,
+      'export_identifiers',
+      ['export_pk', 'identifier'],
+      identifiers.map((id) => [exportPk, id]),
+      { ignore: true, rowsPerStatement: 2000 },
+    );
+  }
+
+  async countChunk(manager: EntityManager, exportPk: number, staged: number, invalid: number): Promise<void> {
+    await manager.query(
+      'UPDATE exports SET received_chunks = received_chunks + 1, staged_identifiers = staged_identifiers + ?, invalid_identifiers = invalid_identifiers + ? WHERE export_pk = ?',
+      [staged, invalid, exportPk],
+    );
+  }
+
+  async setTotals(manager: EntityManager, exportPk: number, t: NonNullable<ListExported['totals']>): Promise<void> {
+    await manager.query('UPDATE exports SET chunks = ?, members = ?, with_identifier = ?, complement = ?, blocked = ?, identifiers_total = ? WHERE export_pk = ?', [
+      t.chunks,
+      t.members,
+      t.withIdentifier,
+      t.complement,
+      t.blocked,
+      t.identifiers,
+      exportPk,
+    ]);
+  }
+
+  async chunkStats(manager: EntityManager, exportPk: number): Promise<{ count: number; maxSeq: number }> {
+    const [r]: { n: string; m: number | null }[] = await manager.query('SELECT COUNT(*) AS n, MAX(seq) AS m FROM export_chunks WHERE export_pk = ?', [exportPk]);
+    return { count: num(r.n), maxSeq: r.m === null ? -1 : num(r.m) };
+  }
+
+  /** receiving -> assembled, once: true only for the transaction that made the transition. */
+  async markAssembled(manager: EntityManager, exportPk: number): Promise<boolean> {
+    const r = await manager.query("UPDATE exports SET status = 'assembled', assembled_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ? AND status = 'receiving'", [exportPk]);
+    return affectedRows(r) === 1;
+  }
+
+  async markFailed(manager: EntityManager, exportPk: number, error: string): Promise<void> {
+    await manager.query("UPDATE exports SET status = 'failed', error = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?", [error.slice(0, 500), exportPk]);
+  }
+
+  /** Exports still missing chunks `seconds` after their first one: failed, with what was missing. */
+  async failIncomplete(seconds: number): Promise<number> {
+    const r = await this.dataSource.query(
+      `UPDATE exports SET status = 'failed', finished_at = CURRENT_TIMESTAMP(3),
+              error = CONCAT('incomplete: ', received_chunks, ' of ', COALESCE(chunks, '?'), ' chunks received within ', ?, ' s of the first')
+        WHERE status = 'receiving' AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND`,
+      [seconds, seconds],
+    );
+    return affectedRows(r);
+  }
+
+  /** Exports waiting for the publisher, oldest first. */
+  async queue(limit: number): Promise<{ exportPk: number; orgId: string; audienceId: string }[]> {
+    const rows: { export_pk: string; org_id: string; audience_id: string }[] = await this.dataSource.query(
+      "SELECT export_pk, org_id, audience_id FROM exports WHERE status IN ('assembled', 'publishing') ORDER BY assembled_at, export_pk LIMIT ?",
+      [limit],
+    );
+    return rows.map((r) => ({ exportPk: num(r.export_pk), orgId: r.org_id, audienceId: r.audience_id }));
+  }
+
+  async reject(manager: EntityManager, exportPk: number, violations: PolicyRecord[]): Promise<void> {
+    await manager.query("UPDATE exports SET status = 'rejected', policy_violations = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?", [
+      JSON.stringify(violations),
+      exportPk,
+    ]);
+  }
+
+  /** assembled -> publishing: the version, file stamp and file layout are fixed here, so a retry writes the same files. */
+  async claim(manager: EntityManager, exportPk: number, c: { audiencePk: number; version: number; stamp: number; maxLines: number; gzip: boolean }): Promise<void> {
+    await manager.query("UPDATE exports SET status = 'publishing', audience_pk = ?, version = ?, stamp = ?, out_max_lines = ?, out_gzip = ? WHERE export_pk = ?", [
+      c.audiencePk,
+      c.version,
+      c.stamp,
+      c.maxLines,
+      c.gzip ? 1 : 0,
+      exportPk,
+    ]);
+  }
+
+  async finish(manager: EntityManager, exportPk: number, r: { size: number; added: number; removed: number }): Promise<void> {
+    await manager.query(
+      "UPDATE exports SET status = 'published', size = ?, added = ?, removed = ?, error = NULL, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?",
+      [r.size, r.added, r.removed, exportPk],
+    );
+  }
+
+  /** A publication attempt that failed (it will be retried); shown on the export. */
+  async noteError(exportPk: number, error: string): Promise<void> {
+    await this.dataSource.query('UPDATE exports SET error = ? WHERE export_pk = ?', [error.slice(0, 500), exportPk]);
+  }
+
+  /** Finished exports whose staged identifiers are still there. */
+  async needingCleanup(limit: number): Promise<number[]> {
+    const rows: { export_pk: string }[] = await this.dataSource.query(
+      "SELECT export_pk FROM exports WHERE staging_cleared = 0 AND status IN ('published', 'rejected', 'failed') LIMIT ?",
+      [limit],
+    );
+    return rows.map((r) => num(r.export_pk));
+  }
+
+  /** Deletes staged identifiers in small transactions (never one huge delete). */
+  async clearStaging(exportPk: number, batch = 10_000): Promise<void> {
+    while (affectedRows(await this.dataSource.query('DELETE FROM export_identifiers WHERE export_pk = ? LIMIT ?', [exportPk, batch])) > 0) {
+      /* next batch */
+    }
+    await this.dataSource.query('UPDATE exports SET staging_cleared = 1 WHERE export_pk = ?', [exportPk]);
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ShareRecord } from '@audx/contracts';
+import { Errors } from '@audx/platform';
+import { audienceIdOf } from '../audiences/audience-identity';
+import type { ExportRow } from './export.row';
+import { ExportsRepository } from './exports.repository';
+import { CallerHeaders, ShareLookup } from './share-lookup';
+
+/** What `GET /v1/exports/{exportId}` answers: the full account of one share. */
+export function exportView(e: ExportRow) {
+  return {
+    exportId: e.exportId,
+    listId: e.listId,
+    dataSource: e.dataSource,
+    mode: e.mode,
+    status: e.status,
+    audienceId: e.audienceId,
+    version: e.status === 'published' ? e.version : null,
+    members: e.members,
+    withIdentifier: e.withIdentifier,
+    complement: e.complement,
+    blocked: e.blocked,
+    identifiers: e.stagedIdentifiers,
+    invalidIdentifiers: e.invalidIdentifiers,
+    size: e.size,
+    added: e.added,
+    removed: e.removed,
+    policyViolations: e.policyViolations,
+    chunks: { received: e.receivedChunks, expected: e.chunks },
+    error: e.error,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+  };
+}
+
+/** An export shared a moment ago whose first chunk is still on its way: receiving, nothing in yet. */
+export function pendingExportView(orgId: string, s: ShareRecord) {
+  return {
+    exportId: s.exportId,
+    listId: s.listId,
+    dataSource: s.dataSource,
+    mode: s.mode,
+    status: 'receiving' as const,
+    audienceId: audienceIdOf({ orgId, dataSource: s.dataSource, segmentId: s.segmentId, audienceName: s.audienceName, listId: s.listId }),
+    version: null,
+    members: s.members,
+    withIdentifier: s.withIdentifier,
+    complement: s.complement,
+    blocked: s.blocked,
+    identifiers: 0,
+    invalidIdentifiers: 0,
+    size: null,
+    added: null,
+    removed: null,
+    policyViolations: [],
+    chunks: { received: 0, expected: s.chunks },
+    error: null,
+    createdAt: s.createdAt,
+    finishedAt: null,
+  };
+}
+
+@Injectable()
+export class ExportsService {
+  constructor(
+    @Inject(ExportsRepository) private readonly exports: ExportsRepository,
+    @Inject(ShareLookup) private readonly shares: ShareLookup,
+  ) {}
+
+  async get(orgId: string, exportId: string, caller: CallerHeaders) {
+    if (exportId.length > 191) throw Errors.notFound(`export ${exportId}`);
+    const e = await this.exports.find(orgId, exportId);
+    if (e) return exportView(e);
+    const share = await this.shares.find(exportId, caller);
+    // the first chunk may have landed while identity-reconciliation answered
+    const arrived = share ? await this.exports.find(orgId, exportId) : null;
+    if (arrived) return exportView(arrived);
+    if (share) return pendingExportView(orgId, share);
+    throw Errors.notFound(`export ${exportId}`);
+  }
+}

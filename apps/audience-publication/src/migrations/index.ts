@@ -1,0 +1,5 @@
+import { Initial1764489600000 } from './1764489600000-initial';
+import { Publication1764662400000 } from './1764662400000-publication';
+
+/** In order; applied on start (synchronize is off). */
+export const migrations = [Initial1764489600000, Publication1764662400000];

@@ -1,0 +1,87 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { BackgroundLoop } from '@audx/messaging';
+import { APP_CONFIG, LOGGER } from '@audx/platform';
+import type { Logger } from 'pino';
+import type { PublicationConfig } from '../config';
+import { ExportQueueSignal } from '../exports/export-queue.signal';
+import { ExportsRepository } from '../exports/exports.repository';
+import { PublishExport } from './publish-export.usecase';
+import { VersionPruner } from './version-pruner';
+
+/**
+ * The publication worker of this process: takes assembled exports oldest first (the exports table
+ * is the queue, so nothing is lost across a crash), publishes each, then clears its staging rows
+ * and prunes old versions. Runs outside the Kafka consumer, so a long publication never stalls a
+ * partition or misses a heartbeat.
+ */
+@Injectable()
+export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly loop: BackgroundLoop;
+  private readonly failures = new Map<number, { count: number; retryAt: number }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: PublicationConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ExportsRepository) private readonly exports: ExportsRepository,
+    @Inject(PublishExport) private readonly publishExport: PublishExport,
+    @Inject(VersionPruner) private readonly pruner: VersionPruner,
+    @Inject(ExportQueueSignal) signal: ExportQueueSignal,
+  ) {
+    this.loop = new BackgroundLoop(() => this.pass(), { name: 'publisher', idleMs: config.PUBLICATION_POLL_MS, logger, backoffMs: () => config.PUBLICATION_POLL_MS });
+    signal.subscribe(() => this.wake());
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** One sweep of the queue, then of finished exports whose staging is still there. */
+  async pass(): Promise<void> {
+    // versions of one audience follow the order its exports were assembled in: an export waiting
+    // for a retry holds back the later exports of its audience
+    const heldBack = new Set<string>();
+    for (const { exportPk, orgId, audienceId } of await this.exports.queue(50)) {
+      if (this.loop.isStopped) return;
+      const audience = `${orgId}/${audienceId}`;
+      if (heldBack.has(audience)) continue;
+      const failure = this.failures.get(exportPk);
+      if (failure && failure.retryAt > Date.now()) {
+        heldBack.add(audience);
+        continue;
+      }
+      try {
+        const outcome = await this.publishExport.run(exportPk);
+        this.failures.delete(exportPk);
+        if (outcome === 'busy') heldBack.add(audience);
+        if (outcome === 'published' || outcome === 'rejected') await this.afterwards(exportPk);
+      } catch (err) {
+        heldBack.add(audience);
+        const count = (failure?.count ?? 0) + 1;
+        this.failures.set(exportPk, { count, retryAt: Date.now() + Math.min(60_000, 500 * 2 ** count) });
+        const message = err instanceof Error ? err.message : String(err);
+        this.logger.error({ exportPk, attempt: count, err: message }, 'publication failed; will retry');
+        await this.exports.noteError(exportPk, message).catch(() => undefined);
+      }
+    }
+    const abandoned = await this.exports.failIncomplete(this.config.EXPORT_ASSEMBLY_TIMEOUT_SECONDS);
+    if (abandoned > 0) this.logger.warn({ exports: abandoned }, 'exports failed: chunks missing past the assembly timeout');
+    for (const exportPk of await this.exports.needingCleanup(20)) {
+      if (this.loop.isStopped) return;
+      await this.exports.clearStaging(exportPk);
+    }
+  }
+
+  private async afterwards(exportPk: number): Promise<void> {
+    await this.exports.clearStaging(exportPk);
+    const e = await this.exports.byPk(exportPk);
+    if (e?.status === 'published' && e.audiencePk !== null && e.version !== null) await this.pruner.prune(e.orgId, e.audiencePk, e.version);
+  }
+}

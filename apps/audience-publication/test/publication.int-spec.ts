@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import { Tenant, TestStack, connectDatabase, testDatabase, waitFor } from '@audx/testing';
+import { ListExportBuilder, visitorIds } from './support/list-export.builder';
+import { ExportView, PublicationApi, PublicationDriver, listDir, readLines } from './support/publication-client';
+
+const MAX_LINES = 40;
+const KEEP = 3;
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+describe('audience-publication (real process, Kafka and MySQL)', () => {
+  const outbox = mkdtempSync(path.join(os.tmpdir(), 'audx-outbox-'));
+  let stack: TestStack;
+  let driver: PublicationDriver;
+  let db: Connection;
+  let acme: Tenant;
+  let api: PublicationApi;
+
+  beforeAll(async () => {
+    [stack, db] = await Promise.all([
+      TestStack.start(['audience-publication'], {
+        OUTBOX_DIR: outbox,
+        OUTBOUND_MAX_LINES: String(MAX_LINES),
+        AUDIENCE_KEEP_VERSIONS: String(KEEP),
+        PUBLICATION_POLL_MS: '200',
+        EXPORT_ASSEMBLY_TIMEOUT_SECONDS: '8',
+      }),
+      connectDatabase(testDatabase('audx_publication')),
+    ]);
+    driver = new PublicationDriver('publication-spec');
+    await driver.start();
+    acme = await stack.ims.tenant('acme');
+    api = new PublicationApi(stack.url('audience-publication'), acme.headers);
+  });
+
+  afterAll(async () => {
+    await driver?.stop();
+    await db?.end();
+    await stack?.stop();
+    rmSync(outbox, { recursive: true, force: true });
+  });
+
+  const orgDir = (t: Tenant) => path.join(outbox, t.orgId);
+
+  describe('versions of a changing list', () => {
+    let audienceId: string;
+    let v1: ExportView;
+
+    it('publishes the first share as version 1: every member added, split at the line limit', async () => {
+      const chunks = ListExportBuilder.share('exp-a1').list('lst-a').identifiers(visitorIds(0, 60)).chunksOf(25).leftOut(8, 2).build();
+      await driver.share(acme.orgId, chunks);
+      v1 = await api.settled('exp-a1');
+      audienceId = v1.audienceId;
+      expect(v1).toMatchObject({ status: 'published', version: 1, members: 70, withIdentifier: 60, complement: 8, blocked: 2, size: 60, added: 60, removed: 0, policyViolations: [] });
+
+      const [version] = await api.versions(audienceId);
+      expect(version).toMatchObject({ version: 1, mode: 'incremental', size: 60, added: 60, removed: 0 });
+      expect(version.files.map((f) => [f.fileName.replace(/_[0-9]{10}\./, '_<t>.'), f.lines])).toEqual([
+        ['ftp_dpm_5001_<t>.sync.1', 40],
+        ['ftp_dpm_5001_<t>.sync.2', 20],
+      ]);
+      expect(readLines(orgDir(acme), version.files)).toEqual(visitorIds(0, 60).map((id) => `${id}\td_sid=24`));
+    });
+
+    it('publishes the second share as exactly its delta: d_sid for the added, d_unsid for the removed', async () => {
+      // ids 0..9 leave, 60..69 join
+      await driver.share(acme.orgId, ListExportBuilder.share('exp-a2').list('lst-a').identifiers(visitorIds(10, 70)).chunksOf(25).build());
+      const v2 = await api.settled('exp-a2');
+      expect(v2).toMatchObject({ status: 'published', audienceId, version: 2, size: 60, added: 10, removed: 10 });
+
+      const [latest] = await api.versions(audienceId);
+      expect(latest).toMatchObject({ version: 2, added: 10, removed: 10 });
+      expect(latest.files).toHaveLength(1);
+      expect(latest.files[0].fileName).toMatch(/^ftp_dpm_5001_[0-9]{10}\.sync$/);
+      const lines = readLines(orgDir(acme), latest.files);
+      expect(lines).toEqual([...visitorIds(60, 70).map((id) => `${id}\td_sid=24`), ...visitorIds(0, 10).map((id) => `${id}\td_unsid=24`)]);
+
+      expect(await api.allMembers(audienceId, 2)).toEqual(visitorIds(10, 70));
+      expect(await api.allMembers(audienceId, 1)).toEqual(visitorIds(0, 60));
+      const audience = await api.json<{ version: number; size: number; name: string }>(`/v1/audiences/${audienceId}`);
+      expect(audience).toMatchObject({ audienceId, version: 2, size: 60, name: 'segment 24', dataSource: 'defaultDataSource', segmentId: '24' });
+
+      const events = await driver.waitForEvents(audienceId, 2);
+      expect(events.map((e) => [e.payload.version, e.payload.size, e.payload.added, e.payload.removed])).toEqual([
+        [1, 60, 60, 0],
+        [2, 60, 10, 10],
+      ]);
+      expect(events[1].payload.files).toEqual(latest.files);
+      expect(events[1].correlationId).toBe('exp-a2');
+    });
+
+    it('replaces the audience with a full share: .overwrite with every member, removals counted', async () => {
+      await driver.share(acme.orgId, ListExportBuilder.share('exp-a3').list('lst-a').full().identifiers(visitorIds(50, 90)).chunksOf(15).build());
+      const v3 = await api.settled('exp-a3');
+      expect(v3).toMatchObject({ status: 'published', version: 3, size: 40, added: 20, removed: 40 });
+      const [latest] = await api.versions(audienceId);
+      expect(latest.mode).toBe('full');
+      expect(latest.files.map((f) => f.fileName)).toEqual([expect.stringMatching(/^ftp_dpm_5001_[0-9]{10}\.overwrite$/)]);
+      expect(readLines(orgDir(acme), latest.files)).toEqual(visitorIds(50, 90).map((id) => `${id}\td_sid=24`));
+      expect(await api.allMembers(audienceId, 3, 1000)).toEqual(visitorIds(50, 90));
+    });
+
+    it(`keeps the last ${KEEP} versions: older versions, their member rows and their files are pruned`, async () => {
+      const v1Files = (await api.versions(audienceId)).find((v) => v.version === 1)!.files;
+      await driver.share(acme.orgId, ListExportBuilder.share('exp-a4').list('lst-a').identifiers(visitorIds(55, 90)).build());
+      expect(await api.settled('exp-a4')).toMatchObject({ version: 4, added: 0, removed: 5 });
+      await waitFor(async () => (await api.versions(audienceId)).length === KEEP, { what: 'pruned to the kept versions' });
+      expect((await api.versions(audienceId)).map((v) => v.version)).toEqual([4, 3, 2]);
+      expect((await api.get(`/v1/audiences/${audienceId}/members?version=1`)).status).toBe(404);
+      for (const f of v1Files) expect(listDir(orgDir(acme))).not.toContain(f.fileName);
+      // version 2 still answers exactly, from the intervals that remain
+      expect(await api.allMembers(audienceId, 2, 1000)).toEqual(visitorIds(10, 70));
+    });
+
+    it('writes a file set that matches its .info byte for byte and md5, and serves the same bytes', async () => {
+      const versions = await api.versions(audienceId);
+      const recorded = versions.flatMap((v) => [...v.files.map((f) => f.fileName), v.infoFile!]).sort();
+      // nothing else in the org's folder: no temporary or orphaned file
+      expect(listDir(orgDir(acme))).toEqual(recorded);
+      for (const v of versions) {
+        const info = JSON.parse(readFileSync(path.join(orgDir(acme), v.infoFile!), 'utf8'));
+        expect(info.Files).toEqual(
+          v.files.map((f, i) => ({ FileName: f.fileName, FileByteSize: f.bytes, FileLineCount: f.lines, FileSequenceNumber: i + 1, md5: f.md5 })),
+        );
+        expect(info.Totals).toMatchObject({ TotalFileCount: v.files.length, TotalLineCount: v.files.reduce((n, f) => n + f.lines, 0) });
+        for (const f of v.files) {
+          const onDisk = readFileSync(path.join(orgDir(acme), f.fileName));
+          expect([onDisk.length, md5(onDisk), onDisk.toString().split('\n').length - 1]).toEqual([f.bytes, f.md5, f.lines]);
+          const served = await api.get(`/v1/audiences/${audienceId}/versions/${v.version}/files/${f.fileName}`);
+          expect(served.status).toBe(200);
+          expect(Buffer.from(await served.arrayBuffer()).equals(onDisk)).toBe(true);
+        }
+        const infoServed = await api.get(`/v1/audiences/${audienceId}/versions/${v.version}/files/${v.infoFile}`);
+        expect(await infoServed.text()).toBe(readFileSync(path.join(orgDir(acme), v.infoFile!), 'utf8'));
+      }
+      // a name that is not a recorded file of that version is refused, however it is spelled
+      for (const bad of ['..%2F..%2Fetc%2Fpasswd', '..%2F.tmp', versions[0].files[0].fileName, 'ftp_dpm_5001_0000000000.sync']) {
+        expect([bad, (await api.get(`/v1/audiences/${audienceId}/versions/2/files/${bad}`)).status]).toEqual([bad, 404]);
+      }
+    });
+
+    it('answers 404 to another org for every resource, and refuses callers without a valid token or scope', async () => {
+      const other = await stack.ims.tenant('globex');
+      const theirs = new PublicationApi(stack.url('audience-publication'), other.headers);
+      const v2 = (await api.versions(audienceId)).find((v) => v.version === 2)!;
+      for (const p of [
+        '/v1/exports/exp-a1',
+        `/v1/audiences/${audienceId}`,
+        `/v1/audiences/${audienceId}/versions`,
+        `/v1/audiences/${audienceId}/members`,
+        `/v1/audiences/${audienceId}/members?version=2`,
+        `/v1/audiences/${audienceId}/versions/2/files/${v2.files[0].fileName}`,
+      ]) {
+        const res = await theirs.get(p);
+        expect([p, res.status]).toEqual([p, 404]);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+      }
+      expect(await theirs.json('/v1/audiences')).toEqual({ items: [], next: null });
+      expect((await fetch(`${api.url}/v1/audiences`)).status).toBe(401);
+      const writer = await stack.ims.tenant('initech', ['lists.write']);
+      expect((await fetch(`${api.url}/v1/audiences`, { headers: writer.headers })).status).toBe(403);
+    });
+  });
+
+  it('never creates a second version from redelivered and reordered chunks across partitions', async () => {
+    const org = acme.orgId;
+    const chunks = ListExportBuilder.share('exp-r1').segment('31').identifiers(visitorIds(0, 50)).chunksOf(10).build();
+    // last chunk first, the others shuffled, each on another partition; every chunk twice with a
+    // new event id (a re-publication) and one redelivered with its own id
+    const order = [4, 2, 0, 3, 1];
+    const ids: string[] = [];
+    for (const [i, seq] of order.entries()) ids.push(await driver.sendChunkTo(i % 3, org, chunks[seq]));
+    for (const [i, seq] of [...order].reverse().entries()) await driver.sendChunkTo((i + 1) % 3, org, chunks[seq]);
+    await driver.sendChunkTo(1, org, chunks[order[0]], ids[0]);
+    const first = await api.settled('exp-r1');
+    expect(first).toMatchObject({ status: 'published', version: 1, size: 50, added: 50 });
+
+    // the whole export again after it was published
+    for (const [i, c] of chunks.entries()) await driver.sendChunkTo(i % 3, org, c);
+    // barrier: an export with one chunk on each partition, sent after everything above
+    const barrier = ListExportBuilder.share('exp-r-barrier').segment('32').identifiers(visitorIds(0, 3)).chunksOf(1).build();
+    for (const [p, c] of barrier.entries()) await driver.sendChunkTo(p, org, c);
+    expect(await api.settled('exp-r-barrier')).toMatchObject({ status: 'published' });
+
+    expect((await api.versions(first.audienceId)).map((v) => v.version)).toEqual([1]);
+    expect(await api.allMembers(first.audienceId, 1, 1000)).toEqual(visitorIds(0, 50));
+    expect(driver.eventsFor(first.audienceId)).toHaveLength(1);
+    const [rows] = await db.query('SELECT COUNT(*) AS n FROM audience_versions WHERE org_id = ? AND export_id = ?', [org, 'exp-r1']);
+    expect(Number((rows as { n: string }[])[0].n)).toBe(1);
+    const again = await api.json<ExportView>('/v1/exports/exp-r1');
+    expect(again).toMatchObject({ status: 'published', version: 1, chunks: { received: 5, expected: 5 } });
+  });
+
+  it('fails an export whose chunks never all arrive, and frees its staging', async () => {
+    const chunks = ListExportBuilder.share('exp-lost').segment('33').identifiers(visitorIds(0, 30)).chunksOf(10).build();
+    await driver.share(acme.orgId, [chunks[0], chunks[2]]);
+    const lost = await api.settled('exp-lost', 30000);
+    expect(lost).toMatchObject({ status: 'failed', version: null, chunks: { received: 2, expected: 3 } });
+    expect((lost as unknown as { error: string }).error).toMatch(/^incomplete: 2 of 3 chunks/);
+    // the missing chunk arriving late changes nothing
+    await driver.share(acme.orgId, [chunks[1]]);
+    await waitFor(async () => {
+      const [rows] = await db.query('SELECT COUNT(*) AS n FROM export_identifiers i JOIN exports e ON e.export_pk = i.export_pk WHERE e.org_id = ? AND e.export_id = ?', [acme.orgId, 'exp-lost']);
+      return Number((rows as { n: string }[])[0].n) === 0;
+    }, { what: 'staging of the failed export cleared' });
+    expect(await api.json<ExportView>('/v1/exports/exp-lost')).toMatchObject({ status: 'failed', version: null });
+    expect((await api.get(`/v1/audiences/${lost.audienceId}`)).status).toBe(404);
+  });
+
+  describe('governance', () => {
+    let org: Tenant;
+    let orgApi: PublicationApi;
+
+    beforeAll(async () => {
+      org = await stack.ims.tenant('umbrella');
+      orgApi = new PublicationApi(stack.url('audience-publication'), org.headers);
+      await driver.policy(org.orgId, { name: 'no-export-c12', record: { marketingAction: 'cloud-export', status: 'ENABLED', deny: { label: 'C12' } } });
+      await driver.policy(org.orgId, {
+        name: 'no-cross-site-crm',
+        record: { marketingAction: 'cloud-export', status: 'ENABLED', deny: { operator: 'AND', operands: [{ label: 'C5' }, { label: 'C2' }] } },
+      });
+      await driver.policy(org.orgId, { name: 'draft-c1', record: { marketingAction: 'cloud-export', status: 'DRAFT', deny: { label: 'C1' } } });
+      await driver.policy(org.orgId, { name: 'import-only-c1', record: { marketingAction: 'campaign-import', status: 'ENABLED', deny: { label: 'C1' } } });
+      await waitFor(async () => {
+        const [rows] = await db.query('SELECT COUNT(*) AS n FROM policies WHERE org_id = ?', [org.orgId]);
+        return Number((rows as { n: string }[])[0].n) === 4;
+      }, { what: 'policies replicated' });
+    });
+
+    it('rejects an export whose labels or export controls violate an enabled cloud-export policy, and publishes nothing', async () => {
+      await driver.share(org.orgId, ListExportBuilder.share('exp-g1').segment('41').dataSource('crm', 7001).labels('C12').identifiers(visitorIds(0, 5)).build());
+      await driver.share(org.orgId, ListExportBuilder.share('exp-g2').segment('42').dataSource('crm', 7001, ['C2']).labels('C5').identifiers(visitorIds(0, 5)).build());
+      await driver.share(org.orgId, ListExportBuilder.share('exp-g3').segment('43').dataSource('crm', 7001).labels('C1').identifiers(visitorIds(0, 5)).build());
+
+      const g1 = await orgApi.settled('exp-g1');
+      const g2 = await orgApi.settled('exp-g2');
+      expect(g1).toMatchObject({ status: 'rejected', version: null, added: null, removed: null });
+      expect(g1.policyViolations).toEqual([expect.objectContaining({ name: 'no-export-c12', marketingAction: 'cloud-export' })]);
+      expect(g2.status).toBe('rejected');
+      expect(g2.policyViolations.map((p) => p.name)).toEqual(['no-cross-site-crm']);
+      // a draft policy and another marketing action's policy do not gate an export
+      const g3 = await orgApi.settled('exp-g3');
+      expect(g3).toMatchObject({ status: 'published', version: 1, policyViolations: [] });
+      await driver.waitForEvents(g3.audienceId, 1);
+
+      for (const rejected of [g1, g2]) {
+        expect((await orgApi.get(`/v1/audiences/${rejected.audienceId}`)).status).toBe(404);
+        expect(driver.eventsFor(rejected.audienceId)).toEqual([]);
+      }
+      const files = listDir(path.join(outbox, org.orgId));
+      const g3Files = (await orgApi.versions(g3.audienceId))[0];
+      expect(files).toEqual([...g3Files.files.map((f) => f.fileName), g3Files.infoFile].sort());
+    });
+
+    it('follows policy deletions: the same share passes once the policy is gone', async () => {
+      await driver.policy(org.orgId, { name: 'no-export-c12', deleted: true, record: null });
+      await waitFor(async () => {
+        const [rows] = await db.query('SELECT COUNT(*) AS n FROM policies WHERE org_id = ? AND name = ?', [org.orgId, 'no-export-c12']);
+        return Number((rows as { n: string }[])[0].n) === 0;
+      }, { what: 'policy deletion replicated' });
+      await driver.share(org.orgId, ListExportBuilder.share('exp-g4').segment('41').dataSource('crm', 7001).labels('C12').identifiers(visitorIds(0, 5)).build());
+      expect(await orgApi.settled('exp-g4')).toMatchObject({ status: 'published', version: 1, added: 5 });
+    });
+
+    it('follows a Kafka tombstone (null value) on policy.changed as a deletion', async () => {
+      await driver.tombstonePolicy(org.orgId, 'no-cross-site-crm');
+      await waitFor(async () => {
+        const [rows] = await db.query('SELECT COUNT(*) AS n FROM policies WHERE org_id = ? AND name = ?', [org.orgId, 'no-cross-site-crm']);
+        return Number((rows as { n: string }[])[0].n) === 0;
+      }, { what: 'policy tombstone replicated' });
+      await driver.share(org.orgId, ListExportBuilder.share('exp-g5').segment('42').dataSource('crm', 7001, ['C2']).labels('C5').identifiers(visitorIds(0, 5)).build());
+      expect(await orgApi.settled('exp-g5')).toMatchObject({ status: 'published', version: 1, added: 5 });
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { Topics } from '@audx/contracts';
+import { handlerFor } from '@audx/messaging';
+import { ServiceRuntime } from '@audx/platform';
+import { ImportApplier } from './imports/import-applier';
+import { ImportStager } from './imports/import-stager';
+import { ImportsModule } from './imports/imports.module';
+import { RecipientsModule } from './recipients/recipients.module';
+import { RecipientsService } from './recipients/recipients.service';
+import { VisitorsModule } from './visitors/visitors.module';
+import { VisitorsService } from './visitors/visitors.service';
+
+/**
+ * The topics this service consumes. Each handler runs inside the batch consumer's transaction,
+ * which also records the event id (exactly-once effects) and flushes the outbox.
+ */
+@Injectable()
+class ConsumerRegistry implements OnModuleInit {
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(ImportStager) private readonly stager: ImportStager,
+    @Inject(ImportApplier) private readonly applier: ImportApplier,
+    @Inject(RecipientsService) private readonly recipients: RecipientsService,
+    @Inject(VisitorsService) private readonly visitors: VisitorsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.runtime.handle(
+      handlerFor(Topics.segmentImported, async ({ manager, outbox, envelope }) => {
+        if ((await this.stager.stage(manager, outbox, envelope.orgId, envelope.payload)) === 'ready') this.applier.wake();
+      }),
+    );
+    this.runtime.handle(handlerFor(Topics.recipientUpserted, ({ manager, envelope }) => this.recipients.upsertOne(manager, envelope.orgId, envelope.payload)));
+    this.runtime.handle(
+      handlerFor(Topics.recipientDeleted, async ({ manager, outbox, envelope }) => {
+        await this.recipients.eraseIn(manager, outbox, envelope.orgId, envelope.payload.recipientId);
+      }),
+    );
+    this.runtime.handle(handlerFor(Topics.visitorIdentified, ({ manager, envelope }) => this.visitors.linkOne(manager, envelope.orgId, envelope.payload)));
+  }
+}
+
+@Module({ imports: [ImportsModule, RecipientsModule, VisitorsModule], providers: [ConsumerRegistry] })
+export class ConsumersModule {}

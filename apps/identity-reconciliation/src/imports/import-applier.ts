@@ -1,0 +1,283 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { SegmentReconciled, Topics } from '@audx/contracts';
+import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
+import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { affected, rows, toJsonArray } from '../common/sql';
+import type { IdentityConfig } from '../config';
+import { ListsRepository } from '../lists/lists.repository';
+import { ImportRecord, ImportsRepository } from './imports.repository';
+import { IdStatus, resolutionSteps } from './match-plan';
+
+const PURGE_SLICE = 5000;
+const MAX_ATTEMPTS = 5;
+
+
+interface ListOutcome {
+  listPk: string;
+  listId: string;
+  segmentId: string;
+  size: number;
+  added: number;
+  removed: number;
+}
+
+/**
+ * Applies a ready import in ONE transaction, so that it becomes visible all at once: resolves every
+ * staged identifier with one set-based join, computes each (list, recipient) change, writes it
+ * only where the import's acceptance `sequence` is higher than the one stored on the membership
+ * (last writer by acceptance order wins, whatever the arrival order), replaces `full` lists,
+ * records the unmatched identifiers and writes `segment.reconciled` and `list.updated` to the
+ * outbox. Runs outside the Kafka consumer, so that a long apply never stalls heartbeats; the
+ * `ready` state is durable, so a crash at any point re-applies from scratch after restart.
+ */
+@Injectable()
+export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly loop: BackgroundLoop;
+  private readonly failures = new Map<string, number>();
+  private readonly applied;
+
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(ImportsRepository) private readonly imports: ImportsRepository,
+    @Inject(ListsRepository) private readonly lists: ListsRepository,
+    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.applied = metrics.counter('audx_imports_applied_total', 'Imports applied to lists');
+    this.loop = new BackgroundLoop(() => this.pass(), { name: 'import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs: () => config.IMPORT_APPLY_POLL_MS });
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Ask for a pass soon (a chunk just completed an import; its transaction commits in a moment). */
+  wake(): void {
+    this.loop.wake(20);
+  }
+
+  private async pass(): Promise<void> {
+    for (const pk of await this.imports.ready(this.runtime.dataSource.manager, 20)) {
+      if (this.loop.isStopped) return;
+      await this.applyOrGiveUp(pk);
+    }
+    if (!this.loop.isStopped) await this.abandonStale();
+    if (!this.loop.isStopped) await this.purge();
+    if (!this.loop.isStopped) await this.purgeReports();
+  }
+
+  /** Unmatched reports past their retention go, a slice per statement; the import's figures stay. */
+  private async purgeReports(): Promise<void> {
+    const manager = this.runtime.dataSource.manager;
+    const before = new Date(Date.now() - this.config.IMPORT_REPORT_RETENTION_SECONDS * 1000);
+    await this.inSlices(await this.imports.reportsToPurge(manager, before, 5), (pk) => this.imports.purgeReportSlice(manager, pk, PURGE_SLICE));
+  }
+
+  private async abandonStale(): Promise<void> {
+    const before = new Date(Date.now() - this.config.IMPORT_ABANDON_SECONDS * 1000);
+    const n = await this.imports.abandonStale(this.runtime.dataSource.manager, before);
+    if (n > 0) this.logger.warn({ abandoned: n, afterSeconds: this.config.IMPORT_ABANDON_SECONDS }, 'imports missing chunks abandoned');
+  }
+
+  /**
+   * One import's failure must not hold back the others: it is retried on the next passes, and
+   * after MAX_ATTEMPTS it is marked `failed` (with the error) and left for an operator.
+   */
+  private async applyOrGiveUp(importPk: string): Promise<void> {
+    try {
+      await this.apply(importPk);
+      this.failures.delete(importPk);
+    } catch (err) {
+      const attempts = (this.failures.get(importPk) ?? 0) + 1;
+      this.failures.set(importPk, attempts);
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error({ importPk, attempts, err: message }, 'applying an import failed');
+      if (attempts >= MAX_ATTEMPTS) {
+        await this.imports.markFailed(this.runtime.dataSource.manager, importPk, message).catch(() => undefined);
+        this.failures.delete(importPk);
+      }
+    }
+  }
+
+  /** Applies one import if it is still ready; answers whether it did. */
+  async apply(importPk: string): Promise<boolean> {
+    const started = Date.now();
+    const outcome = await this.runtime.transaction(async (manager, outbox) => {
+      const imp = await this.imports.lock(manager, importPk);
+      if (!imp || imp.status !== 'ready') return null;
+      try {
+        return await this.applyLocked(manager, outbox, imp);
+      } finally {
+        await manager.query('DROP TEMPORARY TABLE IF EXISTS t_keys, t_rkeys, t_match, t_lists');
+      }
+    });
+    if (!outcome) return false;
+    this.applied.inc();
+    const { report, steps } = outcome;
+    this.logger.info({ importId: report.importId, matched: report.matched, unmatched: report.unmatched, invalid: report.invalid, ms: Date.now() - started, steps }, 'import applied');
+    return true;
+  }
+
+  private async applyLocked(manager: EntityManager, outbox: OutboxWriter, imp: ImportRecord): Promise<{ report: SegmentReconciled; steps: Record<string, number> }> {
+    const S = imp.sequence;
+    const steps: Record<string, number> = {};
+    let mark = Date.now();
+    const lap = (name: string) => {
+      const now = Date.now();
+      steps[name] = now - mark;
+      mark = now;
+    };
+    await manager.query('DROP TEMPORARY TABLE IF EXISTS t_keys, t_rkeys, t_match, t_lists');
+    // t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row
+    await manager.query(
+      `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
+       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL) ENGINE=InnoDB`,
+    );
+    await manager.query(
+      'CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL) ENGINE=InnoDB',
+    );
+    await manager.query('CREATE TEMPORARY TABLE t_match (seq INT NOT NULL, n INT NOT NULL, rid BIGINT NOT NULL, PRIMARY KEY (seq, n, rid)) ENGINE=InnoDB');
+    await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
+
+    // 1. every staged row to its recipients, set-based, probing the indexes in key order; rid 0
+    //    marks an identifier nothing matched (one may match several recipients: a shared email)
+    const resolution = resolutionSteps(imp.plan, imp.orgId, imp.importPk);
+    for (const step of resolution ?? []) await manager.query(step.sql, step.params);
+    lap('resolveMs');
+
+    // 2. the list of each segment, created on demand and locked; a list replaced by a later full import is left alone
+    // (an import through a data source the org does not have creates no list: everything is unmatched)
+    const segments = resolution
+      ? await rows<{ segment_id: string; labels: string }>(manager, 'SELECT segment_id, labels FROM import_segments WHERE import_pk = ? ORDER BY segment_id', [imp.importPk])
+      : [];
+    const touched: { list: Awaited<ReturnType<ListsRepository['ensureImportList']>>; labels: string[]; skip: boolean }[] = [];
+    for (const s of segments) {
+      const list = await this.lists.ensureImportList(manager, imp.orgId, imp.dataSource, s.segment_id);
+      const skip = S < list.replacedSequence;
+      touched.push({ list, labels: toJsonArray(s.labels), skip });
+      if (!skip) await manager.query('INSERT INTO t_lists (segment_id, list_pk) VALUES (?, ?)', [s.segment_id, list.listPk]);
+    }
+
+    // 3. write straight from the join, adds first then removes: a change applies only where the
+    //    import's sequence is higher than the membership's (last writer by acceptance order wins);
+    //    an equal sequence is this import again, so a remove never undoes an add of the same
+    //    import. Assignments run left to right: changed_seq (stamped when presence flips) and
+    //    present are decided before sequence moves. Tombstones (present = 0) remember removals.
+    for (const op of [1, 0] as const) {
+      await manager.query(
+        `INSERT INTO list_members (list_pk, rid, present, sequence, changed_seq)
+         SELECT tl.list_pk, m.rid, ?, ?, ?
+         FROM t_match m
+         JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n
+         JOIN t_lists tl ON tl.segment_id = o.segment_id
+         WHERE m.rid <> 0 AND o.op = ?
+         ON DUPLICATE KEY UPDATE
+           changed_seq = IF(VALUES(sequence) > sequence AND present <> VALUES(present), VALUES(sequence), changed_seq),
+           present = IF(VALUES(sequence) > sequence, VALUES(present), present),
+           sequence = GREATEST(sequence, VALUES(sequence))`,
+        [op, S, op === 1 ? S : -1, imp.importPk, op],
+      );
+    }
+    lap('writeMs');
+
+    // 4. full mode: whoever the file did not touch leaves the list, unless a later import put them there
+    if (imp.mode === 'full') {
+      for (const t of touched) {
+        if (t.skip) continue;
+        await manager.query('UPDATE list_members SET changed_seq = ?, present = 0, sequence = ? WHERE list_pk = ? AND present = 1 AND sequence < ?', [S, S, t.list.listPk, S]);
+      }
+    }
+    lap('replaceMs');
+
+    // 5. what changed: the rows whose presence this import flipped
+    const byList = new Map<string, { added: number; removed: number }>();
+    for (const t of touched) {
+      if (t.skip) continue;
+      const [c] = await rows<{ added: string | null; removed: string | null }>(
+        manager,
+        'SELECT SUM(present = 1) AS added, SUM(present = 0) AS removed FROM list_members WHERE list_pk = ? AND changed_seq = ?',
+        [t.list.listPk, S],
+      );
+      byList.set(t.list.listPk, { added: Number(c?.added ?? 0), removed: Number(c?.removed ?? 0) });
+    }
+
+    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0) await new Promise((r) => setTimeout(r, this.config.IMPORT_APPLY_TEST_DELAY_MS));
+
+    const outcomes: ListOutcome[] = [];
+    for (const t of touched) {
+      const c = t.skip ? { added: 0, removed: 0 } : (byList.get(t.list.listPk) ?? { added: 0, removed: 0 });
+      const size = await this.lists.updateAfterImport(manager, t.list.listPk, {
+        sizeDelta: c.added - c.removed,
+        labels: !t.skip && S >= t.list.labelsSequence ? t.labels : undefined,
+        sequence: S,
+        replaced: imp.mode === 'full' && !t.skip,
+      });
+      outcomes.push({ listPk: t.list.listPk, listId: t.list.listId, segmentId: t.list.segmentId!, size, ...c });
+    }
+
+    // 6. the report, in distinct identifiers: one to resolve either matched or is reported
+    //    not_found (all its rows agree); the others are reported with their staged status
+    const statuses = await rows<{ status: number; n: string }>(manager, 'SELECT status, COUNT(DISTINCT user_id) AS n FROM import_rows WHERE import_pk = ? GROUP BY status', [
+      imp.importPk,
+    ]);
+    const distinct = (st: number) => Number(statuses.find((x) => Number(x.status) === st)?.n ?? 0);
+    const notFound = affected(
+      await manager.query(
+        `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
+         SELECT o.import_pk, o.user_id, 'not_found' FROM t_match m JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n WHERE m.rid = 0`,
+        [imp.importPk],
+      ),
+    );
+    if (statuses.some((x) => Number(x.status) !== IdStatus.pending)) {
+      await manager.query(
+        `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
+         SELECT import_pk, user_id, CASE status WHEN 2 THEN 'invalid' WHEN 3 THEN 'undecryptable' ELSE 'unknown_data_source' END
+         FROM import_rows WHERE import_pk = ? AND status <> 0`,
+        [imp.importPk],
+      );
+    }
+    const report: SegmentReconciled = {
+      importId: imp.importId,
+      matched: resolution ? distinct(IdStatus.pending) - notFound : 0,
+      unmatched: notFound + distinct(IdStatus.undecryptable) + distinct(IdStatus.unknownDataSource),
+      invalid: distinct(IdStatus.invalid),
+      lists: outcomes.map((o) => ({ listId: o.listId, segmentId: o.segmentId, size: o.size, added: o.added, removed: o.removed })),
+    };
+    await manager.query("UPDATE imports SET status = 'applied', matched = ?, unmatched = ?, invalid = ?, result = ?, applied_at = ?, updated_at = ? WHERE import_pk = ?", [
+      report.matched,
+      report.unmatched,
+      report.invalid,
+      JSON.stringify(report),
+      new Date(),
+      new Date(),
+      imp.importPk,
+    ]);
+    outbox.add(Topics.segmentReconciled, imp.orgId, report);
+    for (const o of outcomes) outbox.add(Topics.listUpdated, imp.orgId, { listId: o.listId, size: o.size, added: o.added, removed: o.removed, cause: 'import' });
+    lap('reportMs');
+    return { report, steps };
+  }
+
+  /** Deletes the staging rows of applied imports, a slice per statement (the report stays). */
+  private async purge(): Promise<void> {
+    const manager = this.runtime.dataSource.manager;
+    await this.inSlices(await this.imports.toPurge(manager, 5), (pk) => this.imports.purgeSlice(manager, pk, PURGE_SLICE));
+  }
+
+  /** Deletes slice after slice of each import's rows, yielding to new work (a wake) or a stop. */
+  private async inSlices(importPks: string[], deleteSlice: (importPk: string) => Promise<number>): Promise<void> {
+    for (const pk of importPks) {
+      while (!this.loop.isStopped && !this.loop.wakePending && (await deleteSlice(pk)) > 0) {
+        /* next slice */
+      }
+      if (this.loop.isStopped || this.loop.wakePending) return;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { OrgId, RequireScope, Scopes } from '@audx/auth';
+import { ZodBody } from '@audx/platform';
+import { ExportsService } from '../exports/exports.service';
+import {
+  CreateListBody,
+  CreateListDto,
+  CreateListSchema,
+  CreatedListView,
+  ListPage,
+  ListView,
+  MemberPage,
+  ShareListBody,
+  ShareListDto,
+  ShareListSchema,
+} from './lists.dto';
+import { ListsService } from './lists.service';
+
+@ApiTags('lists')
+@Controller('v1/lists')
+export class ListsController {
+  constructor(
+    @Inject(ListsService) private readonly lists: ListsService,
+    @Inject(ExportsService) private readonly exports: ExportsService,
+  ) {}
+
+  @Get()
+  @RequireScope(Scopes.read)
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiOkResponse({ type: ListPage })
+  list(@OrgId() orgId: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<ListPage> {
+    return this.lists.list(orgId, after, limit);
+  }
+
+  @Get(':listId')
+  @RequireScope(Scopes.read)
+  @ApiOkResponse({ type: ListView })
+  get(@OrgId() orgId: string, @Param('listId') listId: string): Promise<ListView> {
+    return this.lists.get(orgId, listId);
+  }
+
+  @Get(':listId/members')
+  @RequireScope(Scopes.read)
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiOkResponse({ type: MemberPage })
+  members(@OrgId() orgId: string, @Param('listId') listId: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<MemberPage> {
+    return this.lists.members(orgId, listId, after, limit);
+  }
+
+  @Post()
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: 'Create a list from recipient ids or from a query (equality, in-list, exists over fields and attributes)' })
+  @ApiBody({ type: CreateListBody })
+  @ApiCreatedResponse({ type: CreatedListView })
+  create(@OrgId() orgId: string, @Body(new ZodBody(CreateListSchema)) body: CreateListDto): Promise<CreatedListView> {
+    return this.lists.create(orgId, body);
+  }
+
+  @Post(':listId/share')
+  @HttpCode(202)
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: "Resolve every member to the data source's identifier and emit list.exported chunks (all or nothing)" })
+  @ApiBody({ type: ShareListBody })
+  @ApiAcceptedResponse({ schema: { properties: { exportId: { type: 'string' } } } })
+  share(@OrgId() orgId: string, @Param('listId') listId: string, @Body(new ZodBody(ShareListSchema)) body: ShareListDto): Promise<{ exportId: string }> {
+    return this.exports.share(orgId, listId, body);
+  }
+}

@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { newListId } from '../common/ids';
+import { affected, placeholders, rows, toJsonArray } from '../common/sql';
+
+export type ListOrigin = 'import' | 'recipients' | 'query';
+
+export interface ListRecord {
+  listPk: string;
+  orgId: string;
+  listId: string;
+  name: string;
+  origin: ListOrigin;
+  dataSource: string | null;
+  segmentId: string | null;
+  labels: string[];
+  labelsSequence: number;
+  replacedSequence: number;
+  size: number;
+  updatedAt: Date;
+}
+
+interface Row {
+  list_pk: string;
+  org_id: string;
+  list_id: string;
+  name: string;
+  origin: ListOrigin;
+  data_source: string | null;
+  segment_id: string | null;
+  labels: string;
+  labels_sequence: string;
+  replaced_sequence: string;
+  size: number;
+  updated_at: Date;
+}
+
+const COLUMNS = 'list_pk, org_id, list_id, name, origin, data_source, segment_id, labels, labels_sequence, replaced_sequence, size, updated_at';
+
+/** Lists and their members. Members are keyed (list_pk, rid); present=0 rows are tombstones. */
+@Injectable()
+export class ListsRepository {
+  async find(manager: EntityManager, orgId: string, listId: string, lock = false): Promise<ListRecord | null> {
+    const found = await rows<Row>(manager, `SELECT ${COLUMNS} FROM lists WHERE org_id = ? AND list_id = ?${lock ? ' FOR UPDATE' : ''}`, [orgId, listId]);
+    return found.length ? toRecord(found[0]) : null;
+  }
+
+  async page(manager: EntityManager, orgId: string, afterPk: string | null, limit: number): Promise<ListRecord[]> {
+    const found = await rows<Row>(
+      manager,
+      `SELECT ${COLUMNS} FROM lists WHERE org_id = ?${afterPk !== null ? ' AND list_pk > ?' : ''} ORDER BY list_pk LIMIT ?`,
+      afterPk !== null ? [orgId, afterPk, limit] : [orgId, limit],
+    );
+    return found.map(toRecord);
+  }
+
+  async create(manager: EntityManager, orgId: string, list: { name: string; origin: ListOrigin; labels: string[] }): Promise<ListRecord> {
+    const listId = newListId();
+    const now = new Date();
+    await manager.query(
+      'INSERT INTO lists (org_id, list_id, name, origin, labels, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)',
+      [orgId, listId, list.name, list.origin, JSON.stringify(list.labels), now, now],
+    );
+    return (await this.find(manager, orgId, listId, true))!;
+  }
+
+  /** The list of (data source, segment), created on first use, locked for the caller's transaction. */
+  async ensureImportList(manager: EntityManager, orgId: string, dataSource: string, segmentId: string): Promise<ListRecord> {
+    const now = new Date();
+    await manager.query(
+      `INSERT IGNORE INTO lists (org_id, list_id, name, origin, data_source, segment_id, labels, size, created_at, updated_at)
+       VALUES (?, ?, ?, 'import', ?, ?, '[]', 0, ?, ?)`,
+      [orgId, newListId(), `segment ${segmentId} (${dataSource})`, dataSource, segmentId, now, now],
+    );
+    const found = await rows<Row>(manager, `SELECT ${COLUMNS} FROM lists WHERE org_id = ? AND data_source = ? AND segment_id = ? FOR UPDATE`, [
+      orgId,
+      dataSource,
+      segmentId,
+    ]);
+    return toRecord(found[0]);
+  }
+
+  async updateAfterImport(manager: EntityManager, listPk: string, change: { sizeDelta: number; labels?: string[]; sequence: number; replaced: boolean }): Promise<number> {
+    const sets = ['size = size + ?', 'updated_at = ?'];
+    const params: unknown[] = [change.sizeDelta, new Date()];
+    if (change.labels) {
+      sets.push('labels = ?', 'labels_sequence = ?');
+      params.push(JSON.stringify(change.labels), change.sequence);
+    }
+    if (change.replaced) {
+      sets.push('replaced_sequence = GREATEST(replaced_sequence, ?)');
+      params.push(change.sequence);
+    }
+    await manager.query(`UPDATE lists SET ${sets.join(', ')} WHERE list_pk = ?`, [...params, listPk]);
+    const [{ size }] = await rows<{ size: number }>(manager, 'SELECT size FROM lists WHERE list_pk = ?', [listPk]);
+    return Number(size);
+  }
+
+  /** Adds rids to a list (present, sequence 0); answers how many were not members yet. */
+  async addMembers(manager: EntityManager, listPk: string, rids: string[]): Promise<number> {
+    let added = 0;
+    for (let i = 0; i < rids.length; i += 1000) {
+      const slice = rids.slice(i, i + 1000);
+      added += affected(
+        await manager.query(`INSERT IGNORE INTO list_members (list_pk, rid, present, sequence) VALUES ${slice.map(() => '(?, ?, 1, 0)').join(',')}`, slice.flatMap((rid) => [listPk, rid])),
+      );
+    }
+    return added;
+  }
+
+  async recount(manager: EntityManager, listPk: string): Promise<number> {
+    const [{ n }] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM list_members WHERE list_pk = ? AND present = 1', [listPk]);
+    await manager.query('UPDATE lists SET size = ?, updated_at = ? WHERE list_pk = ?', [Number(n), new Date(), listPk]);
+    return Number(n);
+  }
+
+  /** Present members after `afterRid`, in rid order, with their recipient ids. */
+  async members(manager: EntityManager, listPk: string, afterRid: string | null, limit: number): Promise<{ rid: string; recipient_id: string }[]> {
+    return rows(
+      manager,
+      `SELECT lm.rid, r.recipient_id FROM list_members lm JOIN recipients r ON r.rid = lm.rid
+       WHERE lm.list_pk = ? AND lm.present = 1${afterRid !== null ? ' AND lm.rid > ?' : ''} ORDER BY lm.rid LIMIT ?`,
+      afterRid !== null ? [listPk, afterRid, limit] : [listPk, limit],
+    );
+  }
+
+  /**
+   * Takes a recipient out of every list of the org (tombstones too: nothing of it stays) and answers
+   * the lists it was a member of, with their new sizes.
+   */
+  async eraseRecipient(manager: EntityManager, orgId: string, rid: string): Promise<{ listId: string; size: number }[]> {
+    const memberOf = await rows<{ list_pk: string; list_id: string }>(
+      manager,
+      `SELECT l.list_pk, l.list_id FROM lists l JOIN list_members lm ON lm.list_pk = l.list_pk AND lm.rid = ?
+       WHERE l.org_id = ? AND lm.present = 1 ORDER BY l.list_pk FOR UPDATE`,
+      [rid, orgId],
+    );
+    await manager.query('DELETE lm FROM list_members lm JOIN lists l ON l.list_pk = lm.list_pk WHERE l.org_id = ? AND lm.rid = ?', [orgId, rid]);
+    if (memberOf.length === 0) return [];
+    const pks = memberOf.map((m) => m.list_pk);
+    await manager.query(`UPDATE lists SET size = size - 1, updated_at = ? WHERE list_pk IN (${placeholders(pks.length)})`, [new Date(), ...pks]);
+    const sizes = await rows<{ list_id: string; size: number }>(manager, `SELECT list_id, size FROM lists WHERE list_pk IN (${placeholders(pks.length)}) ORDER BY list_pk`, pks);
+    return sizes.map((s) => ({ listId: s.list_id, size: Number(s.size) }));
+  }
+}
+
+function toRecord(r: Row): ListRecord {
+  return {
+    listPk: String(r.list_pk),
+    orgId: r.org_id,
+    listId: r.list_id,
+    name: r.name,
+    origin: r.origin,
+    dataSource: r.data_source,
+    segmentId: r.segment_id,
+    labels: toJsonArray(r.labels),
+    labelsSequence: Number(r.labels_sequence),
+    replacedSequence: Number(r.replaced_sequence),
+    size: Number(r.size),
+    updatedAt: new Date(r.updated_at),
+  };
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Topics } from '@audx/contracts';
+import { Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { RecipientsRepository } from '../recipients/recipients.repository';
+import { compileListQuery } from './list-query';
+import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, listView } from './lists.dto';
+import { ListRecord, ListsRepository } from './lists.repository';
+
+@Injectable()
+export class ListsService {
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(ListsRepository) private readonly lists: ListsRepository,
+    @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
+  ) {}
+
+  async list(orgId: string, after: string | undefined, limit: string | undefined): Promise<ListPage> {
+    const take = parseLimit(limit, 100, 1000);
+    const cursor = decodeCursor(after, 1);
+    const found = await this.lists.page(this.runtime.dataSource.manager, orgId, cursor ? String(cursor[0]) : null, take);
+    return { items: found.map(listView), next: found.length === take ? encodeCursor([found[found.length - 1].listPk]) : null };
+  }
+
+  async get(orgId: string, listId: string): Promise<ListView> {
+    return listView(await this.require(orgId, listId));
+  }
+
+  async members(orgId: string, listId: string, after: string | undefined, limit: string | undefined): Promise<MemberPage> {
+    const list = await this.require(orgId, listId);
+    const take = parseLimit(limit, 1000, 10000);
+    const cursor = decodeCursor(after, 1);
+    const found = await this.lists.members(this.runtime.dataSource.manager, list.listPk, cursor ? String(cursor[0]) : null, take);
+    return { items: found.map((f) => f.recipient_id), next: found.length === take ? encodeCursor([String(found[found.length - 1].rid)]) : null };
+  }
+
+  /** A list from recipient ids (unknown ones left out and counted) or from a query over recipients. */
+  async create(orgId: string, body: CreateListDto): Promise<CreatedListView> {
+    return this.runtime.transaction(async (manager, outbox) => {
+      const origin = 'query' in body ? 'query' : 'recipients';
+      const list = await this.lists.create(manager, orgId, { name: body.name, origin, labels: [] });
+      let unknownRecipients = 0;
+      if ('query' in body) {
+        const { where, params } = compileListQuery(body.query, orgId);
+        await manager.query(`INSERT IGNORE INTO list_members (list_pk, rid, present, sequence) SELECT ?, r.rid, 1, 0 FROM recipients r WHERE r.org_id = ? AND ${where}`, [
+          list.listPk,
+          orgId,
+          ...params,
+        ]);
+      } else {
+        const ids = [...new Set(body.recipientIds)];
+        const rids = await this.recipients.rids(manager, orgId, ids);
+        unknownRecipients = ids.length - rids.size;
+        await this.lists.addMembers(manager, list.listPk, [...rids.values()]);
+      }
+      const size = await this.lists.recount(manager, list.listPk);
+      outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
+      return { ...listView({ ...list, size, updatedAt: new Date() }), unknownRecipients };
+    });
+  }
+
+  async require(orgId: string, listId: string): Promise<ListRecord> {
+    const list = await this.lists.find(this.runtime.dataSource.manager, orgId, listId);
+    if (!list) throw Errors.notFound('list');
+    return list;
+  }
+}

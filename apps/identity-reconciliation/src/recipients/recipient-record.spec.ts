@@ -1,0 +1,25 @@
+import { sha256Hex } from '@audx/identifiers';
+import { toRecipientRecord } from './recipient-record';
+
+describe(toRecipientRecord.name, () => {
+  it('normalises and hashes every key once', () => {
+    const sut = toRecipientRecord({ recipientId: ' r-1 ', email: ' ECID@adobe.com ', crmId: ' C-1 ', phone: '+33 6 00 00 00 01', attributes: { tier: 'gold', n: 3, vip: true, gone: null } });
+    if ('error' in sut) throw new Error(sut.error);
+    expect(sut).toMatchObject({ recipientId: 'r-1', email: 'ecid@adobe.com', crmId: 'C-1', phone: '+33600000001', blocklisted: false });
+    expect(sut.emailSha?.toString('hex')).toBe('a6ea4cde5da5ae7cc68baae894d1d6544fca26254433b0fff7c2cb4843b4a097');
+    expect(sut.attributes.map((a) => [a.name, a.value, a.sha.toString('hex')])).toEqual([
+      ['tier', 'gold', sha256Hex('gold')],
+      ['n', '3', sha256Hex('3')],
+      ['vip', 'true', sha256Hex('true')],
+    ]);
+  });
+
+  it('clears blank fields and refuses values that cannot be keys', () => {
+    const blank = toRecipientRecord({ recipientId: 'r', email: '  ', phone: null });
+    expect(blank).toMatchObject({ email: null, emailSha: null, phone: null, attributesJson: null });
+    expect(toRecipientRecord({ recipientId: 'r', email: 'nope' })).toEqual({ error: 'email: not an email address' });
+    expect(toRecipientRecord({ recipientId: 'r', phone: 'call me' })).toEqual({ error: 'phone: not a phone number' });
+    expect(toRecipientRecord({ recipientId: 'r', attributes: { a: 'x'.repeat(513) } })).toEqual({ error: 'attributes.a: longer than 512 characters' });
+    expect(toRecipientRecord({ recipientId: '  ' })).toEqual({ error: 'recipientId: must not be blank' });
+  });
+});

@@ -1,0 +1,74 @@
+import type { RecipientUpserted } from '@audx/contracts';
+import { isEmail, isPhone, normalizeEmail, normalizePhone, sha256 } from '@audx/identifiers';
+
+export const MAX_ATTRIBUTE_NAME = 100;
+export const MAX_ATTRIBUTE_VALUE = 512;
+
+export interface AttributeRow {
+  name: string;
+  value: string;
+  sha: Buffer;
+}
+
+/** A recipient ready to be written: every key normalised and hashed once, here. */
+export interface RecipientRecord {
+  recipientId: string;
+  recipientIdSha: Buffer;
+  email: string | null;
+  emailSha: Buffer | null;
+  crmId: string | null;
+  crmIdSha: Buffer | null;
+  phone: string | null;
+  phoneSha: Buffer | null;
+  blocklisted: boolean;
+  attributesJson: string | null;
+  attributes: AttributeRow[];
+}
+
+/** The form an attribute value is indexed, compared and hashed in. */
+export function attributeText(value: string | number | boolean): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function blankToNull(v: string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const t = v.trim();
+  return t.length ? t : null;
+}
+
+/**
+ * An upsert replaces the whole recipient: a field left out is cleared (blocklisted: false,
+ * attributes: none). Returns the reason when a value cannot be a key.
+ */
+export function toRecipientRecord(input: RecipientUpserted): RecipientRecord | { error: string } {
+  const recipientId = input.recipientId.trim();
+  if (!recipientId) return { error: 'recipientId: must not be blank' };
+  const rawEmail = blankToNull(input.email);
+  const email = rawEmail === null ? null : normalizeEmail(rawEmail);
+  if (email !== null && !isEmail(email)) return { error: 'email: not an email address' };
+  const rawPhone = blankToNull(input.phone);
+  const phone = rawPhone === null ? null : normalizePhone(rawPhone);
+  if (phone !== null && !isPhone(phone)) return { error: 'phone: not a phone number' };
+  const crmId = blankToNull(input.crmId);
+  const attributes: AttributeRow[] = [];
+  for (const [name, value] of Object.entries(input.attributes ?? {})) {
+    if (name.length === 0 || name.length > MAX_ATTRIBUTE_NAME) return { error: `attributes: names are 1 to ${MAX_ATTRIBUTE_NAME} characters` };
+    if (value === null) continue;
+    const text = attributeText(value);
+    if (text.length > MAX_ATTRIBUTE_VALUE) return { error: `attributes.${name}: longer than ${MAX_ATTRIBUTE_VALUE} characters` };
+    attributes.push({ name, value: text, sha: sha256(text) });
+  }
+  return {
+    recipientId,
+    recipientIdSha: sha256(recipientId),
+    email,
+    emailSha: email === null ? null : sha256(email),
+    crmId,
+    crmIdSha: crmId === null ? null : sha256(crmId),
+    phone,
+    phoneSha: phone === null ? null : sha256(phone),
+    blocklisted: input.blocklisted ?? false,
+    attributesJson: input.attributes && Object.keys(input.attributes).length ? JSON.stringify(input.attributes) : null,
+    attributes,
+  };
+}

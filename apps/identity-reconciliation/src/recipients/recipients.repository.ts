@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { bulkInsert } from '@audx/persistence';
+import { placeholders, rows } from '../common/sql';
+import type { RecipientRecord } from './recipient-record';
+
+export interface RecipientRow {
+  rid: string;
+  recipient_id: string;
+  email: string | null;
+  crm_id: string | null;
+  phone: string | null;
+  blocklisted: number;
+  attributes: string | null;
+  updated_at: Date;
+}
+
+const RECIPIENT_COLUMNS = [
+  'org_id',
+  'recipient_id',
+  'recipient_id_sha256',
+  'email',
+  'email_sha256',
+  'crm_id',
+  'crm_id_sha256',
+  'phone',
+  'phone_sha256',
+  'blocklisted',
+  'attributes',
+  'updated_at',
+] as const;
+
+const UPSERT = `ON DUPLICATE KEY UPDATE email = VALUES(email), email_sha256 = VALUES(email_sha256), crm_id = VALUES(crm_id),
+  crm_id_sha256 = VALUES(crm_id_sha256), phone = VALUES(phone), phone_sha256 = VALUES(phone_sha256),
+  blocklisted = VALUES(blocklisted), attributes = VALUES(attributes), updated_at = VALUES(updated_at)`;
+
+/** Recipients and their attribute index, written in multi-row statements. */
+@Injectable()
+export class RecipientsRepository {
+  /** Upserts records (the last one wins for a repeated recipientId) and replaces their attributes. */
+  async upsert(manager: EntityManager, orgId: string, records: RecipientRecord[], rowsPerStatement: number): Promise<void> {
+    if (records.length === 0) return;
+    const byId = new Map<string, RecipientRecord>();
+    for (const r of records) byId.set(r.recipientId, r);
+    const unique = [...byId.values()];
+    const now = new Date();
+    await bulkInsert(
+      manager,
+      'recipients',
+      RECIPIENT_COLUMNS,
+      unique.map((r) => [orgId, r.recipientId, r.recipientIdSha, r.email, r.emailSha, r.crmId, r.crmIdSha, r.phone, r.phoneSha, r.blocklisted ? 1 : 0, r.attributesJson, now]),
+      { suffix: UPSERT, rowsPerStatement },
+    );
+    const rids = await this.rids(manager, orgId, unique.map((r) => r.recipientId));
+    const ridList = [...rids.values()];
+    for (let i = 0; i < ridList.length; i += rowsPerStatement) {
+      const slice = ridList.slice(i, i + rowsPerStatement);
+      await manager.query(`DELETE FROM recipient_attributes WHERE rid IN (${placeholders(slice.length)})`, slice);
+    }
+    const attributeRows = unique.flatMap((r) => r.attributes.map((a) => [orgId, rids.get(r.recipientId), a.name, a.value, a.sha]));
+    await bulkInsert(manager, 'recipient_attributes', ['org_id', 'rid', 'name', 'value', 'value_sha256'], attributeRows, { rowsPerStatement });
+  }
+
+  /** recipientId -> rid for the ids that exist in the org. */
+  async rids(manager: EntityManager, orgId: string, recipientIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < recipientIds.length; i += 1000) {
+      const slice = recipientIds.slice(i, i + 1000);
+      const found = await rows<{ rid: string; recipient_id: string }>(
+        manager,
+        `SELECT rid, recipient_id FROM recipients WHERE org_id = ? AND recipient_id IN (${placeholders(slice.length)})`,
+        [orgId, ...slice],
+      );
+      for (const f of found) out.set(f.recipient_id, String(f.rid));
+    }
+    return out;
+  }
+
+  async find(manager: EntityManager, orgId: string, recipientId: string, lock = false): Promise<RecipientRow | null> {
+    const found = await rows<RecipientRow>(
+      manager,
+      `SELECT rid, recipient_id, email, crm_id, phone, blocklisted, attributes, updated_at FROM recipients WHERE org_id = ? AND recipient_id = ?${lock ? ' FOR UPDATE' : ''}`,
+      [orgId, recipientId],
+    );
+    return found[0] ?? null;
+  }
+
+  async delete(manager: EntityManager, rid: string): Promise<void> {
+    await manager.query('DELETE FROM recipient_attributes WHERE rid = ?', [rid]);
+    await manager.query('DELETE FROM recipients WHERE rid = ?', [rid]);
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { IsoDateSchema, VisitorIdentified } from '@audx/contracts';
+import { VISITOR_ID } from '@audx/identifiers';
+import { APP_CONFIG, ServiceRuntime } from '@audx/platform';
+import { retryOnDeadlock } from '../common/deadlock';
+import { describeIssues, ndjsonLines, parseJsonLine } from '../common/ndjson';
+import { NdjsonReport } from '../common/ndjson-report';
+import type { IdentityConfig } from '../config';
+import { VisitorLink, VisitorsRepository } from './visitors.repository';
+
+/** A line of POST /v1/visitors; `observedAt` defaults to the time of the request. */
+export const VisitorLineSchema = z
+  .object({
+    visitorId: z.string().regex(VISITOR_ID, 'visitor id must be 38 digits'),
+    recipientId: z.string().trim().min(1).max(128),
+    observedAt: IsoDateSchema.optional(),
+  })
+  .strict();
+
+@Injectable()
+export class VisitorsService {
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(VisitorsRepository) private readonly visitors: VisitorsRepository,
+    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
+  ) {}
+
+  async linkStream(orgId: string, body: Readable): Promise<NdjsonReport> {
+    const report = new NdjsonReport('linked');
+    const now = new Date();
+    let batch: VisitorLink[] = [];
+    const flush = async () => {
+      const links = batch;
+      batch = [];
+      await retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.visitors.link(m, orgId, links, this.config.WRITE_BATCH_SIZE)));
+      report.written += links.length;
+    };
+    for await (const item of ndjsonLines(body, { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES })) {
+      report.received++;
+      if ('error' in item) {
+        report.reject(item.line, item.error);
+        continue;
+      }
+      const json = parseJsonLine(item.text);
+      if ('error' in json) {
+        report.reject(item.line, json.error);
+        continue;
+      }
+      const parsed = VisitorLineSchema.safeParse(json.value);
+      if (!parsed.success) {
+        report.reject(item.line, describeIssues(parsed.error.issues));
+        continue;
+      }
+      batch.push({ visitorId: parsed.data.visitorId, recipientId: parsed.data.recipientId, linkedAt: parsed.data.observedAt ? new Date(parsed.data.observedAt) : now });
+      if (batch.length >= this.config.WRITE_BATCH_SIZE) await flush();
+    }
+    if (batch.length) await flush();
+    return report;
+  }
+
+  /** `visitor.identified` */
+  async linkOne(manager: EntityManager, orgId: string, p: VisitorIdentified): Promise<void> {
+    await this.visitors.link(manager, orgId, [{ visitorId: p.visitorId, recipientId: p.recipientId.trim(), linkedAt: new Date(p.observedAt) }], 1);
+  }
+
+  /** The tracking redirect's link: only to a recipient the org knows. Answers whether it linked. */
+  async linkFromRedirect(orgId: string, visitorId: string, recipientId: string): Promise<boolean> {
+    return retryOnDeadlock(() =>
+      this.runtime.dataSource.transaction(async (m) => {
+        const [found] = (await m.query('SELECT 1 AS ok FROM recipients WHERE org_id = ? AND recipient_id = ?', [orgId, recipientId])) as { ok: number }[];
+        if (!found) return false;
+        await this.visitors.link(m, orgId, [{ visitorId, recipientId, linkedAt: new Date() }], 1);
+        return true;
+      }),
+    );
+  }
+}

@@ -1,0 +1,468 @@
+import { Topics } from '@audx/contracts';
+import { aesEncrypt, aesKey, sha256Hex } from '@audx/identifiers';
+import { TestStack, connectDatabase, json, testDatabase, waitFor } from '@audx/testing';
+import { IdentityClient, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
+
+const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+const IV = 'f0e0d0c0b0a090807060504030201000';
+const VECTOR = 'a6ea4cde5da5ae7cc68baae894d1d6544fca26254433b0fff7c2cb4843b4a097';
+
+describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
+  let stack: TestStack;
+  let producers: Producers;
+  let observed: Observed;
+  let a: IdentityClient;
+  let b: IdentityClient;
+
+  beforeAll(async () => {
+    stack = await TestStack.start(['identity-reconciliation'], { REDIRECT_ALLOWED_HOSTS: 'www.example.com,*.shop.example', EXPORT_CHUNK_SIZE: '2', IMPORT_APPLY_POLL_MS: '100' });
+    const url = stack.url('identity-reconciliation');
+    [a, b] = await Promise.all([stack.ims.tenant('Identity A'), stack.ims.tenant('Identity B')]).then(([ta, tb]) => [new IdentityClient(url, ta), new IdentityClient(url, tb)]);
+    producers = new Producers();
+    observed = new Observed(producers);
+    await observed.start([Topics.segmentReconciled, Topics.listUpdated, Topics.listExported, Topics.datasourceChanged]);
+  });
+
+  afterAll(async () => {
+    await observed?.stop();
+    await producers?.close();
+    await stack?.stop();
+  });
+
+  describe('data sources', () => {
+    it('every org starts with defaultDataSource (Visitor ID) and declared sources keep their AES key to themselves', async () => {
+      const list = await a.ok<{ items: { name: string; kind: string; dpid: number }[] }>('GET', '/v1/data-sources');
+      expect(list.items).toEqual([expect.objectContaining({ name: 'defaultDataSource', kind: 'visitor', dpid: 100000 })]);
+
+      const created = await a.request('PUT', '/v1/data-sources/crmAes', {
+        label: 'CRM id, encrypted',
+        kind: 'declared',
+        reconciliationKey: 'crmId',
+        dpid: 54321,
+        destinationId: 777,
+        alias: 'AdobeCampaignID',
+        encryption: { keyHex: KEY, ivHex: IV, channel: 'email' },
+        exportControls: ['C2'],
+      });
+      expect(created.status).toBe(201);
+      const view = await json(created);
+      expect(view).toMatchObject({ name: 'crmAes', kind: 'declared', reconciliationKey: 'crmId', hash: 'none', encryption: { channel: 'email' }, exportControls: ['C2'] });
+      expect(JSON.stringify(view)).not.toContain(KEY);
+
+      const changed = await observed.waitFor<typeof Topics.datasourceChanged>('DatasourceChanged', a.orgId, (p) => p.name === 'crmAes');
+      expect(changed[0].payload.record).toMatchObject({ encrypted: true, dpid: 54321, reconciliationKey: 'crmId' });
+      expect(JSON.stringify(changed[0])).not.toContain(KEY);
+      await observed.waitFor<typeof Topics.datasourceChanged>('DatasourceChanged', a.orgId, (p) => p.name === 'defaultDataSource');
+
+      // at rest the key is sealed (AES-256-GCM bound to its row), never stored in plain
+      const db = await connectDatabase(testDatabase('audx_identity'));
+      try {
+        const [stored] = await db.query('SELECT * FROM data_sources WHERE org_id = ? AND name = ?', [a.orgId, 'crmAes']);
+        const row = (stored as Record<string, unknown>[])[0];
+        expect(row.encryption_key_hex).toBeNull();
+        expect(String(row.encryption_key_sealed)).toMatch(/^v1\./);
+        expect(JSON.stringify(row)).not.toContain(KEY);
+      } finally {
+        await db.end();
+      }
+    });
+
+    it('refuses inconsistent definitions with every problem listed', async () => {
+      const res = await a.request('PUT', '/v1/data-sources/bad', { label: '', kind: 'declared', dpid: 0, hash: 'md5' });
+      expect(res.status).toBe(400);
+      const body = await json<{ error: { details: { path: string }[] } }>(res);
+      expect(body.error.details.map((d) => d.path).sort()).toEqual(['dpid', 'hash', 'label']);
+      const missingKey = await a.request('PUT', '/v1/data-sources/bad', { label: 'x', kind: 'declared', dpid: 1 });
+      expect((await json<{ error: { details: { path: string }[] } }>(missingKey)).error.details).toEqual([{ path: 'reconciliationKey', message: 'required for a declared data source' }]);
+      expect((await a.request('PUT', '/v1/data-sources/v2', { label: 'x', kind: 'visitor', dpid: 1, hash: 'sha256' })).status).toBe(400);
+      expect((await a.request('PUT', '/v1/data-sources/defaultDataSource', { label: 'x', kind: 'declared', reconciliationKey: 'email', dpid: 1 })).status).toBe(422);
+      expect((await a.request('PUT', '/v1/data-sources/k', { label: 'x', kind: 'declared', reconciliationKey: 'password', dpid: 1 })).status).toBe(400);
+    });
+  });
+
+  describe('recipients', () => {
+    it('upserts an NDJSON stream and reports every refused line with its number', async () => {
+      const lines = [
+        JSON.stringify({ recipientId: 'u-1', email: '  Ada@Example.ORG ', crmId: 'CRM-1', phone: '+33 6 00 00 00 01', attributes: { tier: 'gold', score: 7 } }),
+        '',
+        '{not json',
+        JSON.stringify({ recipientId: 'u-2', email: 'not an email' }),
+        JSON.stringify({ recipientId: 'u-3', unknownField: 1 }),
+        JSON.stringify({ recipientId: 'u-4', attributes: { note: 'x'.repeat(102400) } }),
+        JSON.stringify({ recipientId: 'u-5', email: 'grace@example.org', blocklisted: true }),
+      ].join('\r\n');
+      const res = await a.request('POST', '/v1/recipients', lines);
+      expect(res.status).toBe(200);
+      const report = await json<{ received: number; upserted: number; rejected: number; errors: { line: number; reason: string }[] }>(res);
+      expect(report).toMatchObject({ received: 6, upserted: 2, rejected: 4 });
+      expect(report.errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
+      expect(report.errors[0].reason).toBe('not valid JSON');
+      expect(report.errors[1].reason).toMatch(/email/);
+      expect(report.errors[2].reason).toMatch(/unknownField/);
+      expect(report.errors[3].reason).toBe('line longer than 102400 bytes');
+
+      const r = await a.ok('GET', '/v1/recipients/u-1');
+      expect(r).toMatchObject({ recipientId: 'u-1', email: 'ada@example.org', phone: '+33600000001', crmId: 'CRM-1', blocklisted: false, attributes: { tier: 'gold', score: 7 } });
+    });
+
+    it('follows recipient.upserted and recipient.deleted from event producers', async () => {
+      await producers.publish(Topics.recipientUpserted, a.orgId, { recipientId: 'ev-1', email: ' EV1@example.org', attributes: { tier: 'bronze' } });
+      const r = await waitFor(async () => {
+        const res = await a.request('GET', '/v1/recipients/ev-1');
+        return res.status === 200 ? json<{ email: string; attributes: unknown }>(res) : false;
+      });
+      expect(r).toMatchObject({ email: 'ev1@example.org', attributes: { tier: 'bronze' } });
+      await producers.publish(Topics.recipientDeleted, a.orgId, { recipientId: 'ev-1' });
+      await waitFor(async () => (await a.request('GET', '/v1/recipients/ev-1')).status === 404, { what: 'recipient erased' });
+    });
+
+    it("takes an outside producer's envelope: its own event id (deduplicated by it), no correlationId", async () => {
+      const raw = producers.kafka.producer();
+      await raw.connect();
+      try {
+        const envelope = (recipientId: string) => ({
+          id: 'crm-export-42',
+          type: 'RecipientUpserted',
+          version: 1,
+          orgId: a.orgId,
+          occurredAt: new Date().toISOString(),
+          producer: 'crm',
+          payload: { recipientId, crmId: 'CRM-42' },
+        });
+        const topic = producers.namer.physical(Topics.recipientUpserted);
+        await raw.send({ topic, messages: [{ key: 'ext-1', value: JSON.stringify(envelope('ext-1')) }] });
+        await waitFor(async () => (await a.request('GET', '/v1/recipients/ext-1')).status === 200, { what: 'outside upsert applied' });
+        // the same event id again (a producer retry with another payload) is the same event: ignored
+        const before = await consumed(a.url, Topics.recipientUpserted, 'duplicate');
+        await raw.send({ topic, messages: [{ key: 'ext-2', value: JSON.stringify(envelope('ext-2')) }] });
+        await waitFor(async () => (await consumed(a.url, Topics.recipientUpserted, 'duplicate')) > before, { what: 'retry recognised' });
+        expect((await a.request('GET', '/v1/recipients/ext-2')).status).toBe(404);
+      } finally {
+        await raw.disconnect();
+      }
+    });
+
+    it('documents its routes in OpenAPI', async () => {
+      const doc = await json<{ paths: Record<string, unknown> }>(await fetch(`${a.url}/docs/openapi.json`));
+      for (const path of ['/v1/data-sources/{name}', '/v1/recipients', '/v1/visitors', '/v1/lists/{listId}/members', '/v1/lists/{listId}/share', '/v1/imports/{importId}/unmatched']) {
+        expect(Object.keys(doc.paths)).toContain(path);
+      }
+    });
+
+    it('refuses a JSON body (415) and answers 401/403 without a token or scope', async () => {
+      expect((await a.request('POST', '/v1/recipients', '{"recipientId":"x"}', { 'content-type': 'application/json' })).status).toBe(415);
+      expect((await fetch(`${a.url}/v1/recipients/u-1`)).status).toBe(401);
+      const reader = await stack.ims.tenant('Identity read-only', ['read']);
+      const res = await fetch(`${a.url}/v1/recipients`, { method: 'POST', headers: { ...reader.headers, 'content-type': 'application/x-ndjson' }, body: ndjson([{ recipientId: 'x' }]) });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe('matching each kind of data source', () => {
+    it('visitor IDs: links from the upload, the topic and the tracking redirect; a relinked visitor resolves to its most recent recipient', async () => {
+      await a.upsertRecipients([{ recipientId: 'v-r1' }, { recipientId: 'v-r2' }]);
+      const t0 = Date.now();
+      await a.linkVisitors([{ visitorId: visitorId(1), recipientId: 'v-r1', observedAt: new Date(t0 - 60000).toISOString() }]);
+      await producers.publish(Topics.visitorIdentified, a.orgId, { visitorId: visitorId(2), recipientId: 'v-r2', observedAt: new Date(t0).toISOString() });
+      const cookie = `AMCV_${encodeURIComponent(a.orgId)}=${encodeURIComponent(`-1124106680|MCIDTS|19000|MCMID|${visitorId(3)}|vVersion|5.2.0`)}`;
+      const redirect = await fetch(`${a.url}/r/v-r1?url=${encodeURIComponent('https://www.example.com/offer?id=1')}`, { headers: { cookie }, redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      expect(redirect.headers.get('location')).toBe('https://www.example.com/offer?id=1');
+      // visitor 1 now clicks an email of recipient 2: the most recent link wins
+      await a.linkVisitors([{ visitorId: visitorId(1), recipientId: 'v-r2' }]);
+      await waitForLinks(a, 'v-r2', 2);
+
+      const importId = await producers.sendImport(a.orgId, {
+        dataSource: 'defaultDataSource',
+        segments: [{ segmentId: '24', labels: ['C5', 'I2'] }],
+        members: [
+          { userId: visitorId(1), add: ['24'] },
+          { userId: visitorId(2), add: ['24'] },
+          { userId: visitorId(3), add: ['24'] },
+          { userId: visitorId(9), add: ['24'] },
+          { userId: '123', add: ['24'] },
+        ],
+      });
+      const report = await a.waitReconciled(importId);
+      expect(report).toMatchObject({ matched: 3, unmatched: 1, invalid: 1 });
+      const list = (await a.listOf('defaultDataSource', '24'))!;
+      expect(list).toMatchObject({ size: 2, labels: ['C5', 'I2'] });
+      expect(await a.members(list.listId)).toEqual(['v-r1', 'v-r2']);
+      expect((await a.unmatched(importId)).sort((x, y) => x.userId.localeCompare(y.userId))).toEqual([
+        { userId: visitorId(9), reason: 'not_found' },
+        { userId: '123', reason: 'invalid' },
+      ]);
+      const reconciled = await observed.waitFor<typeof Topics.segmentReconciled>('SegmentReconciled', a.orgId, (p) => p.importId === importId);
+      expect(reconciled[0].payload).toMatchObject({ matched: 3, unmatched: 1, invalid: 1, lists: [{ listId: list.listId, segmentId: '24', size: 2, added: 2, removed: 0 }] });
+      const ndjsonRes = await a.request('GET', `/v1/imports/${importId}/unmatched`, undefined, { accept: 'application/x-ndjson' });
+      expect(ndjsonRes.headers.get('content-type')).toContain('application/x-ndjson');
+      expect((await ndjsonRes.text()).trim().split('\n')).toHaveLength(2);
+    });
+
+    it('declared IDs: email (case and whitespace), the published SHA-256 vector, AES-encrypted CRM ids, phones and attributes', async () => {
+      await a.upsertRecipients([
+        { recipientId: 'd-1', email: ' ECID@Adobe.com', crmId: 'CRM-7', phone: '0033 6 11 22 33 44', attributes: { loyalty: 'L-77' } },
+        { recipientId: 'd-2', email: 'ada.d@example.org', crmId: 'CRM-8', attributes: { loyalty: 'L-88' } },
+      ]);
+      await a.putDataSource('email', { kind: 'declared', reconciliationKey: 'email' });
+      await a.putDataSource('emailSha', { kind: 'declared', reconciliationKey: 'email', hash: 'sha256' });
+      await a.putDataSource('crmAes', { kind: 'declared', reconciliationKey: 'crmId', encryption: { keyHex: KEY, ivHex: IV, channel: 'other' } });
+      await a.putDataSource('phone', { kind: 'declared', reconciliationKey: 'phone' });
+      await a.putDataSource('loyaltySha', { kind: 'declared', reconciliationKey: 'attributes.loyalty', hash: 'sha256' });
+      const k = aesKey(KEY, IV);
+
+      const cases = [
+        { ds: 'email', members: ['  ADA.D@example.ORG ', 'ecid@adobe.com', 'nobody@example.org', 'no-at-sign'], matched: 2, unmatched: 1, invalid: 1, expected: ['d-1', 'd-2'] },
+        { ds: 'emailSha', members: [VECTOR, sha256Hex('ada.d@example.org').toUpperCase(), 'zz'], matched: 2, unmatched: 0, invalid: 1, expected: ['d-1', 'd-2'] },
+        {
+          ds: 'crmAes',
+          members: [aesEncrypt('CRM-7', k), Buffer.from(aesEncrypt('CRM-8', k), 'hex').toString('base64'), 'bm90IGVuY3J5cHRlZA==', aesEncrypt('CRM-unknown', k)],
+          matched: 2,
+          unmatched: 2,
+          invalid: 0,
+          expected: ['d-1', 'd-2'],
+        },
+        { ds: 'phone', members: ['+33 6 11 22 33 44', '+33 6 99 99 99 99'], matched: 1, unmatched: 1, invalid: 0, expected: ['d-1'] },
+        { ds: 'loyaltySha', members: [sha256Hex('L-88'), sha256Hex('L-00')], matched: 1, unmatched: 1, invalid: 0, expected: ['d-2'] },
+      ];
+      for (const c of cases) {
+        const importId = await producers.sendImport(a.orgId, { dataSource: c.ds, segments: [{ segmentId: '500' }], members: c.members.map((userId) => ({ userId, add: ['500'] })) });
+        const report = await a.waitReconciled(importId);
+        expect({ ds: c.ds, matched: report.matched, unmatched: report.unmatched, invalid: report.invalid }).toEqual({ ds: c.ds, matched: c.matched, unmatched: c.unmatched, invalid: c.invalid });
+        expect({ ds: c.ds, members: await a.members((await a.listOf(c.ds, '500'))!.listId) }).toEqual({ ds: c.ds, members: c.expected });
+      }
+    });
+
+    it('reports undecryptable values with their reason', async () => {
+      const k = aesKey(KEY, IV);
+      const importId = await producers.sendImport(a.orgId, { dataSource: 'crmAes', segments: [{ segmentId: '501' }], members: [{ userId: 'garbage!!', add: ['501'] }, { userId: aesEncrypt('CRM-7', k), add: ['501'] }] });
+      await a.waitReconciled(importId);
+      expect(await a.unmatched(importId)).toEqual([{ userId: 'garbage!!', reason: 'undecryptable' }]);
+    });
+    it('reports every identifier of an import through an unknown data source, and creates no list', async () => {
+      const odd = 'x\\1\t\\N é\n';
+      const importId = await producers.sendImport(a.orgId, { dataSource: 'noSuchSource', segments: [{ segmentId: '502' }], members: [{ userId: odd, add: ['502'] }] });
+      expect(await a.waitReconciled(importId)).toMatchObject({ matched: 0, unmatched: 1, invalid: 0, lists: [] });
+      // staged through LOAD DATA: tabs, backslashes, newlines and a literal \N come back intact
+      expect(await a.unmatched(importId)).toEqual([{ userId: odd, reason: 'unknown_data_source' }]);
+    });
+  });
+
+  describe('applying imports', () => {
+    beforeAll(async () => {
+      await b.upsertRecipients(Array.from({ length: 6 }, (_, i) => ({ recipientId: `m-${i + 1}` })));
+      await b.linkVisitors(Array.from({ length: 6 }, (_, i) => ({ visitorId: visitorId(100 + i + 1), recipientId: `m-${i + 1}` })));
+    });
+
+    const add = (n: number, seg: string) => ({ userId: visitorId(100 + n), add: [seg] });
+    const remove = (n: number, seg: string) => ({ userId: visitorId(100 + n), remove: [seg] });
+
+    it('iter adds and removes; full replaces the list', async () => {
+      const first = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '30' }], members: [add(1, '30'), add(2, '30'), add(3, '30')] });
+      await b.waitReconciled(first);
+      const listId = (await b.listOf('defaultDataSource', '30'))!.listId;
+      expect(await b.members(listId)).toEqual(['m-1', 'm-2', 'm-3']);
+
+      const second = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '30' }], members: [remove(2, '30'), add(4, '30'), remove(6, '30')] });
+      const r2 = await b.waitReconciled(second);
+      expect(r2.lists).toEqual([{ listId, segmentId: '30', size: 3, added: 1, removed: 1 }]);
+      expect(await b.members(listId)).toEqual(['m-1', 'm-3', 'm-4']);
+
+      // a full import whose chunks arrive last-first
+      const fullChunks = producers.chunks({ dataSource: 'defaultDataSource', mode: 'full', segments: [{ segmentId: '30' }], members: [add(3, '30'), add(5, '30')], chunkSize: 1 });
+      for (const c of [...fullChunks].reverse()) await producers.publish(Topics.segmentImported, b.orgId, c);
+      const r3 = await b.waitReconciled(fullChunks[0].importId);
+      expect(r3.lists).toEqual([{ listId, segmentId: '30', size: 2, added: 1, removed: 2 }]);
+      expect(await b.members(listId)).toEqual(['m-3', 'm-5']);
+      expect((await b.ok<{ size: number }>('GET', `/v1/lists/${listId}`)).size).toBe(2);
+      const updated = await observed.waitFor<typeof Topics.listUpdated>('ListUpdated', b.orgId, (p) => p.listId === listId && p.cause === 'import', 3);
+      expect(updated.map((u) => u.payload.size)).toEqual([3, 3, 2]);
+    });
+
+    it('the same chunk delivered twice (new event id, or the same event again) changes nothing and counts nothing twice', async () => {
+      const chunks = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '31' }], members: [add(1, '31'), add(2, '31'), { userId: visitorId(999), add: ['31'] }], chunkSize: 2 });
+      const sent = await producers.publish(Topics.segmentImported, b.orgId, chunks[0]);
+      await producers.publish(Topics.segmentImported, b.orgId, chunks[0], sent.id);
+      await producers.publish(Topics.segmentImported, b.orgId, chunks[0]);
+      await producers.publish(Topics.segmentImported, b.orgId, chunks[1]);
+      const report = await b.waitReconciled(chunks[0].importId);
+      expect(report).toMatchObject({ matched: 2, unmatched: 1, invalid: 0 });
+      const listId = (await b.listOf('defaultDataSource', '31'))!.listId;
+      expect(report.lists).toEqual([{ listId, segmentId: '31', size: 2, added: 2, removed: 0 }]);
+      // a re-publication after the import was applied is ignored too
+      const before = await consumed(b.url, Topics.segmentImported, 'processed');
+      await producers.publish(Topics.segmentImported, b.orgId, chunks[1]);
+      await producers.publish(Topics.segmentImported, b.orgId, chunks[0]);
+      await waitFor(async () => (await consumed(b.url, Topics.segmentImported, 'processed')) >= before + 2, { what: 're-publications consumed' });
+      expect(observed.of<typeof Topics.segmentReconciled>('SegmentReconciled', b.orgId, (p) => p.importId === chunks[0].importId)).toHaveLength(1);
+      expect(await b.members(listId)).toEqual(['m-1', 'm-2']);
+      expect((await b.waitReconciled(chunks[0].importId)).matched).toBe(2);
+    });
+
+    it('counts a recipient reached through several identifiers once, and an add wins over a remove in the same import', async () => {
+      await b.linkVisitors([{ visitorId: visitorId(111), recipientId: 'm-1' }, { visitorId: visitorId(112), recipientId: 'm-2' }]);
+      const importId = await producers.sendImport(b.orgId, {
+        dataSource: 'defaultDataSource',
+        segments: [{ segmentId: '34' }],
+        members: [add(1, '34'), { userId: visitorId(111), remove: ['34'] }, add(2, '34'), { userId: visitorId(112), add: ['34'] }],
+        chunkSize: 2,
+      });
+      const report = await b.waitReconciled(importId);
+      const listId = (await b.listOf('defaultDataSource', '34'))!.listId;
+      expect(report).toMatchObject({ matched: 4, unmatched: 0, lists: [{ listId, segmentId: '34', size: 2, added: 2, removed: 0 }] });
+      expect(await b.members(listId)).toEqual(['m-1', 'm-2']);
+    });
+
+    it('two imports of the same segment arriving out of order end as the later-accepted one says', async () => {
+      const earlier = nextSequence();
+      const later = nextSequence();
+      // full imports: the later one (m-3) arrives first, the earlier one (m-1, m-2) after it
+      const l = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', mode: 'full', sequence: later, segments: [{ segmentId: '32', labels: ['C6'] }], members: [add(3, '32')] });
+      await b.waitReconciled(l);
+      const e = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', mode: 'full', sequence: earlier, segments: [{ segmentId: '32', labels: ['C1'] }], members: [add(1, '32'), add(2, '32')] });
+      await b.waitReconciled(e);
+      const list = (await b.listOf('defaultDataSource', '32'))!;
+      expect(await b.members(list.listId)).toEqual(['m-3']);
+      expect(list.labels).toEqual(['C6']);
+
+      // iter imports: a later removal arrives before the earlier add of the same member
+      const base = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', sequence: nextSequence(), segments: [{ segmentId: '33' }], members: [add(4, '33')] });
+      await b.waitReconciled(base);
+      const s1 = nextSequence();
+      const s2 = nextSequence();
+      const removal = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', sequence: s2, segments: [{ segmentId: '33' }], members: [remove(5, '33'), remove(4, '33')] });
+      await b.waitReconciled(removal);
+      const addition = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', sequence: s1, segments: [{ segmentId: '33' }], members: [add(5, '33'), add(6, '33')] });
+      await b.waitReconciled(addition);
+      expect(await b.members((await b.listOf('defaultDataSource', '33'))!.listId)).toEqual(['m-6']);
+    });
+  });
+
+  describe('lists and sharing', () => {
+    beforeAll(async () => {
+      await a.upsertRecipients([
+        { recipientId: 's-1', email: 'S1@example.org', attributes: { tier: 'gold' } },
+        { recipientId: 's-2', email: 's2@example.org', attributes: { tier: 'silver' } },
+        { recipientId: 's-3', attributes: { tier: 'gold', vip: true } },
+        { recipientId: 's-4', email: 's4@example.org', blocklisted: true, attributes: { tier: 'gold' } },
+      ]);
+      await a.linkVisitors([
+        { visitorId: visitorId(201), recipientId: 's-1' },
+        { visitorId: visitorId(202), recipientId: 's-1' },
+        { visitorId: visitorId(203), recipientId: 's-2' },
+        { visitorId: visitorId(204), recipientId: 's-4' },
+      ]);
+    });
+
+    it('creates lists from recipient ids and from queries, and pages members with a cursor', async () => {
+      const fromIds = await a.ok<{ listId: string; size: number; unknownRecipients: number; origin: string }>('POST', '/v1/lists', { name: 'picked', recipientIds: ['s-1', 's-2', 's-3', 'nobody'] });
+      expect(fromIds).toMatchObject({ size: 3, unknownRecipients: 1, origin: 'recipients' });
+      const p1 = await a.ok<{ items: string[]; next: string }>('GET', `/v1/lists/${fromIds.listId}/members?limit=2`);
+      expect(p1.items).toHaveLength(2);
+      const p2 = await a.ok<{ items: string[]; next: string | null }>('GET', `/v1/lists/${fromIds.listId}/members?limit=2&after=${p1.next}`);
+      expect([...p1.items, ...p2.items].sort()).toEqual(['s-1', 's-2', 's-3']);
+      expect(p2.next).toBeNull();
+
+      const q = await a.ok<{ listId: string; size: number }>('POST', '/v1/lists', {
+        name: 'gold with email',
+        query: { all: [{ field: 'attributes.tier', eq: 'gold' }, { field: 'email', exists: true }] },
+      });
+      expect(await a.members(q.listId)).toEqual(['s-1', 's-4', 'u-1']);
+      const q2 = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'in', query: { all: [{ field: 'email', in: [' s1@EXAMPLE.org', 's2@example.org'] }, { field: 'attributes.vip', exists: false }] } });
+      expect(await a.members(q2.listId)).toEqual(['s-1', 's-2']);
+      expect((await a.request('POST', '/v1/lists', { name: 'x', query: { all: [{ field: 'email', like: '%' }] } })).status).toBe(400);
+      expect((await a.request('GET', `/v1/lists/${q.listId}/members?after=bogus`)).status).toBe(400);
+    });
+
+    it('shares a list: every visitor ID of each member, blocklisted left out, complement counted, chunks with totals', async () => {
+      const list = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'to share', recipientIds: ['s-1', 's-2', 's-3', 's-4'] });
+      const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'defaultDataSource', segmentId: '77', audienceName: 'Gold', mode: 'full' }, [202]);
+      const chunks = await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId && p.last);
+      const all = observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId).map((e) => e.payload).sort((x, y) => x.seq - y.seq);
+      expect(all.map((c) => c.seq)).toEqual([0, 1]);
+      expect(all.flatMap((c) => c.identifiers).sort()).toEqual([visitorId(201), visitorId(202), visitorId(203)]);
+      expect(chunks[0].payload.totals).toEqual({ chunks: 2, members: 4, withIdentifier: 2, complement: 1, blocked: 1, identifiers: 3 });
+      expect(all[0]).toMatchObject({ listId: list.listId, dataSource: 'defaultDataSource', segmentId: '77', audienceName: 'Gold', mode: 'full', dpid: 100000, last: false });
+    });
+
+    it('shares through a declared data source: hashed, or encrypted so that the other side can decrypt', async () => {
+      const list = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'declared', recipientIds: ['s-1', 's-2', 's-3'] });
+      await a.putDataSource('shareSha', { kind: 'declared', reconciliationKey: 'email', hash: 'sha256', exportControls: ['C4'] });
+      const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'shareSha' }, [202]);
+      await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId && p.last);
+      const sha = observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId).map((e) => e.payload);
+      expect(sha.flatMap((c) => c.identifiers).sort()).toEqual([sha256Hex('s1@example.org'), sha256Hex('s2@example.org')].sort());
+      expect(sha[0]).toMatchObject({ exportControls: ['C4'], dpid: 4242 });
+
+      await a.putDataSource('shareAes', { kind: 'declared', reconciliationKey: 'attributes.tier', encryption: { keyHex: KEY, ivHex: IV, channel: 'email' } });
+      const { exportId: aes } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'shareAes' }, [202]);
+      await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === aes && p.last);
+      const encrypted = observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === aes).flatMap((e) => e.payload.identifiers);
+      const k = aesKey(KEY, IV);
+      expect(encrypted.sort()).toEqual([aesEncrypt('gold', k), aesEncrypt('gold', k), aesEncrypt('silver', k)].sort());
+      expect((await a.request('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'nope' })).status).toBe(422);
+    });
+
+    it('refuses open redirects', async () => {
+      for (const target of ['https://evil.example.net/', 'javascript:alert(1)', '']) {
+        const res = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent(target)}`, { redirect: 'manual' });
+        expect(res.status).toBe(400);
+      }
+      const ok = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent('https://eu.shop.example/cart')}&org=${encodeURIComponent(a.orgId)}`, { redirect: 'manual' });
+      expect(ok.status).toBe(302);
+    });
+  });
+
+  describe('erasure and isolation', () => {
+    it('erasing a recipient removes it from lists, visitor links and exports, and says so on list.updated', async () => {
+      await a.upsertRecipients([{ recipientId: 'e-1', email: 'e1@example.org' }, { recipientId: 'e-2' }]);
+      await a.linkVisitors([
+        { visitorId: visitorId(301), recipientId: 'e-2', observedAt: new Date(Date.now() - 60000).toISOString() },
+        { visitorId: visitorId(301), recipientId: 'e-1' },
+        { visitorId: visitorId(302), recipientId: 'e-1' },
+      ]);
+      const importId = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '60' }], members: [{ userId: visitorId(301), add: ['60'] }, { userId: visitorId(302), add: ['60'] }] });
+      await a.waitReconciled(importId);
+      const imported = (await a.listOf('defaultDataSource', '60'))!;
+      const picked = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'e', recipientIds: ['e-1', 'e-2'] });
+      expect(await a.members(imported.listId)).toEqual(['e-1']);
+
+      expect((await a.request('DELETE', '/v1/recipients/e-1')).status).toBe(204);
+      expect((await a.request('GET', '/v1/recipients/e-1')).status).toBe(404);
+      expect((await a.request('DELETE', '/v1/recipients/e-1')).status).toBe(404);
+      expect(await a.members(imported.listId)).toEqual([]);
+      expect(await a.members(picked.listId)).toEqual(['e-2']);
+      expect((await a.ok<{ size: number }>('GET', `/v1/lists/${imported.listId}`)).size).toBe(0);
+      const erased = await observed.waitFor<typeof Topics.listUpdated>('ListUpdated', a.orgId, (p) => p.cause === 'recipient-erased', 2);
+      expect(erased.map((e) => e.payload.listId).sort()).toEqual([imported.listId, picked.listId].sort());
+      // visitor 301 falls back to its previous link; 302 is gone
+      expect((await a.ok<{ visitorIds: string[] }>('GET', '/v1/recipients/e-2')).visitorIds).toEqual([visitorId(301)]);
+      const again = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '61' }], members: [{ userId: visitorId(302), add: ['61'] }] });
+      expect(await a.waitReconciled(again)).toMatchObject({ matched: 0, unmatched: 1 });
+    });
+
+    it("another org's lists, recipients, imports and reports answer 404", async () => {
+      const listA = (await a.listOf('defaultDataSource', '24'))!;
+      const importA = observed.of<typeof Topics.segmentReconciled>('SegmentReconciled', a.orgId)[0].payload.importId;
+      for (const [method, path, body] of [
+        ['GET', `/v1/lists/${listA.listId}`],
+        ['GET', `/v1/lists/${listA.listId}/members`],
+        ['POST', `/v1/lists/${listA.listId}/share`, { dataSource: 'defaultDataSource' }],
+        ['GET', '/v1/recipients/v-r1'],
+        ['DELETE', '/v1/recipients/v-r1'],
+        ['GET', `/v1/imports/${importA}`],
+        ['GET', `/v1/imports/${importA}/unmatched`],
+        ['GET', '/v1/data-sources/crmAes'],
+      ] as [string, string, unknown?][]) {
+        const res = await b.request(method, path, body);
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+      }
+      expect((await a.request('GET', '/v1/recipients/v-r1')).status).toBe(200);
+      expect((await b.ok<{ items: { listId: string }[] }>('GET', '/v1/lists')).items.map((l) => l.listId)).not.toContain(listA.listId);
+    });
+  });
+});
+
+async function waitForLinks(client: IdentityClient, recipientId: string, count: number): Promise<void> {
+  await waitFor(async () => (await client.ok<{ visitorIds: string[] }>('GET', `/v1/recipients/${recipientId}`)).visitorIds.length >= count, { what: `${count} links of ${recipientId}` });
+}

@@ -1,0 +1,39 @@
+import { ConfigError } from '@audx/platform';
+import { DEV_ADMIN_CLIENT_SECRET, DEV_KEY_ENCRYPTION_KEY, issuerOf, loadImsConfig } from './config';
+
+describe('IMS config', () => {
+  it('boots with development defaults outside production', () => {
+    const config = loadImsConfig({ NODE_ENV: 'development' });
+    expect(config.PORT).toBe(4100);
+    expect(config.IMS_TOKEN_TTL_SECONDS).toBe(86400);
+    expect(config.IMS_ADMIN_CLIENT_SECRET).toBe(DEV_ADMIN_CLIENT_SECRET);
+    expect(issuerOf(config)).toBe('http://127.0.0.1:4100');
+  });
+
+  it('refuses the development admin secret and key encryption key in production', () => {
+    let error: unknown;
+    try {
+      loadImsConfig({ NODE_ENV: 'production' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('IMS_ADMIN_CLIENT_SECRET: the development default must not be used in production');
+    expect(problems).toContain('IMS_KEY_ENCRYPTION_KEY: the development default must not be used in production');
+    // the same dev key written in hex is the same key
+    expect(() =>
+      loadImsConfig({ NODE_ENV: 'production', IMS_ADMIN_CLIENT_SECRET: 'a-real-secret-of-enough-length', IMS_KEY_ENCRYPTION_KEY: Buffer.from(DEV_KEY_ENCRYPTION_KEY, 'base64').toString('hex') }),
+    ).toThrow(ConfigError);
+  });
+
+  it('accepts real secrets in production and rejects malformed values', () => {
+    const key = 'ab'.repeat(32);
+    const config = loadImsConfig({ NODE_ENV: 'production', IMS_ADMIN_CLIENT_SECRET: 'a-real-secret-of-enough-length', IMS_KEY_ENCRYPTION_KEY: key, IMS_ISSUER: 'https://ims.example.com/' });
+    expect(issuerOf(config)).toBe('https://ims.example.com');
+    expect(() => loadImsConfig({ IMS_KEY_ENCRYPTION_KEY: 'too-short' })).toThrow('IMS_KEY_ENCRYPTION_KEY: must be 32 bytes');
+    expect(() => loadImsConfig({ IMS_ADMIN_CLIENT_SECRET: 'short' })).toThrow('IMS_ADMIN_CLIENT_SECRET');
+    expect(() => loadImsConfig({ IMS_TOKEN_TTL_SECONDS: '5' })).toThrow('IMS_TOKEN_TTL_SECONDS');
+  });
+
+});

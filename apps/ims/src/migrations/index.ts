@@ -1,0 +1,5 @@
+import { Initial1764489600000 } from './1764489600000-initial';
+import { Identity1764576000000 } from './1764576000000-identity';
+
+/** In order; applied on start (synchronize is off). */
+export const migrations = [Initial1764489600000, Identity1764576000000];

@@ -1,0 +1,67 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { RevocationList, clientRevocationId } from '@audx/auth';
+import { Topics } from '@audx/contracts';
+import type { OutboxWriter } from '@audx/messaging';
+import { LOGGER } from '@audx/platform';
+import { RevokedToken } from './revoked-token.entity';
+import { RevocationsRepository } from './revocations.repository';
+
+/** The envelope org of a revocation that concerns no organization (the operator's tokens). */
+export const NO_ORG = 'ims';
+
+export type RevocationRequest =
+  | { kind: 'token'; jti: string; clientId: string; orgId: string | undefined; exp: number }
+  | { kind: 'client'; clientId: string; orgId: string | undefined; issuedAtOrBefore?: number; exp: number };
+
+/**
+ * Records revocations in MySQL and publishes them on ims.token.revoked through the outbox, in the
+ * caller's transaction; `remember` puts them in this replica's list at once (the others get them
+ * from the topic). Expired rows are pruned every 10 minutes.
+ */
+@Injectable()
+export class RevocationsService implements OnModuleInit, OnModuleDestroy {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(RevocationsRepository) private readonly repo: RevocationsRepository,
+    @Inject(RevocationList) private readonly list: RevocationList,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      this.repo.deleteExpired(Date.now() / 1000).catch((err) => this.logger.warn({ err: String(err) }, 'revocation pruning failed'));
+    }, 600_000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Writes the revocation and its event; returns the published id. */
+  async record(manager: EntityManager, outbox: OutboxWriter, r: RevocationRequest): Promise<{ jti: string; exp: number }> {
+    const jti = r.kind === 'token' ? r.jti : clientRevocationId(r.clientId, r.issuedAtOrBefore);
+    const row = Object.assign(new RevokedToken(), {
+      jti,
+      kind: r.kind,
+      clientId: r.clientId,
+      orgId: r.orgId ?? null,
+      issuedAtOrBefore: r.kind === 'client' ? (r.issuedAtOrBefore ?? null) : null,
+      expiresAt: r.exp,
+      revokedAt: new Date(),
+    });
+    if (await this.repo.insert(manager, row)) outbox.add(Topics.imsTokenRevoked, r.orgId ?? NO_ORG, { jti, exp: r.exp });
+    return { jti, exp: r.exp };
+  }
+
+  remember(revoked: { jti: string; exp: number }): void {
+    this.list.add(revoked.jti, revoked.exp);
+  }
+
+  covers(token: { jti: string; clientId: string; iat: number }): Promise<boolean> {
+    return this.repo.covers(token, Date.now() / 1000);
+  }
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@audx/auth';
+import { PlatformModule, ServiceRuntime } from '@audx/platform';
+import type { IngestionConfig } from './config';
+import { DataSourceReplica } from './data-sources/data-source-replica.repository';
+import { DataSourcesConsumer } from './data-sources/data-sources.consumer';
+import { ImportsConsumers } from './imports/imports.consumers';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsRepository } from './imports/imports.repository';
+import { ImportsService } from './imports/imports.service';
+import { StaleImportSweeper } from './imports/stale-import.sweeper';
+import { InboxWatcher } from './inbox/inbox.watcher';
+import { MembershipStream } from './membership-stream/membership-stream';
+import { PoliciesController } from './policies/policies.controller';
+import { PoliciesRepository } from './policies/policies.repository';
+import { SegmentsController } from './segments/segments.controller';
+import { SegmentsRepository } from './segments/segments.repository';
+
+@Module({})
+export class AppModule {
+  static register(runtime: ServiceRuntime, config: IngestionConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL })],
+      controllers: [ImportsController, SegmentsController, PoliciesController],
+      providers: [
+        ImportsRepository,
+        SegmentsRepository,
+        PoliciesRepository,
+        DataSourceReplica,
+        ImportsService,
+        ImportsConsumers,
+        DataSourcesConsumer,
+        MembershipStream,
+        StaleImportSweeper,
+        InboxWatcher,
+      ],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { BaseEnvSchema, loadConfig, portVar } from '@audx/platform';
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const IngestionEnvSchema = BaseEnvSchema.extend({
+  PORT: portVar(4200),
+  MYSQL_DATABASE: z.string().regex(/^[a-z0-9_]{1,64}$/).default('audx_ingestion'),
+  /** Largest request body, as sent (compressed or not); above it the upload is refused with 413. */
+  IMPORT_MAX_BYTES: int(1, Number.MAX_SAFE_INTEGER, 5 * 1024 ** 3),
+  /** Largest decompressed content of a gzip upload (the vendor's 5 GB). */
+  IMPORT_MAX_UNCOMPRESSED_BYTES: int(1, Number.MAX_SAFE_INTEGER, 5 * 1024 ** 3),
+  /** Above this decompressed/compressed ratio (past the first 10 MB) a gzip upload is a bomb: 413. */
+  IMPORT_MAX_GZIP_RATIO: int(10, 100000, 200),
+  /** Members per segment.imported chunk. */
+  IMPORT_CHUNK_SIZE: int(1, 50000, 5000),
+  /** A `receiving` import not touched for this long belongs to a dead process: it fails. */
+  IMPORT_STALE_SECONDS: int(5, 86400, 60),
+  /** DPID of `defaultDataSource` until identity-reconciliation says otherwise. */
+  DEFAULT_DPID: int(1, 2 ** 31 - 1, 100000),
+  INBOX_DIR: z.string().default(path.resolve('.var/inbox')),
+  INBOX_SCAN_MS: int(100, 3600000, 2000),
+  /** Streamed memberships wait at most this long before they become an import. */
+  STREAM_FLUSH_MS: int(10, 10000, 200),
+});
+export type IngestionConfig = z.infer<typeof IngestionEnvSchema>;
+
+export const loadIngestionConfig = (): IngestionConfig => loadConfig(IngestionEnvSchema);

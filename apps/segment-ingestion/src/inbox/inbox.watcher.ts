@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { OrgIdSchema } from '@audx/contracts';
+import { APP_CONFIG, LOGGER } from '@audx/platform';
+import type { IngestionConfig } from '../config';
+import { DEFAULT_DATA_SOURCE, DataSourceReplica } from '../data-sources/data-source-replica.repository';
+import { ImportsService } from '../imports/imports.service';
+import { isSafeFileName, parseAamFileName } from '../parsing/file-name';
+import type { ImportFormat } from '../parsing/formats';
+import { InfoEntry, parseInfo } from './info-file';
+
+const PROCESSING = '.processing';
+const SYSTEM_DIRS = new Set(['done', 'failed', PROCESSING]);
+
+/**
+ * The drop folder: `INBOX_DIR/<orgId>/`. A batch with a `<root>.info` control file is imported
+ * as one import once every listed file is present with its size and md5; a lone file once its
+ * size stops changing. Files are claimed by an atomic rename (several replicas may watch one
+ * folder), then moved to `done/` or `failed/` with `<name>.receipt.json` beside them.
+ */
+@Injectable()
+export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private readonly sizes = new Map<string, number>();
+  /** md5 per file version (path, size, mtime): a batch waiting for a late file is not re-hashed every scan. */
+  private readonly md5s = new Map<string, { version: string; md5: string }>();
+
+  constructor(
+    @Inject(ImportsService) private readonly imports: ImportsService,
+    @Inject(DataSourceReplica) private readonly dataSources: DataSourceReplica,
+    @Inject(APP_CONFIG) private readonly config: IngestionConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    fs.mkdirSync(this.config.INBOX_DIR, { recursive: true });
+    this.timer = setInterval(() => {
+      if (!this.scanning) this.scanning = this.scan().finally(() => (this.scanning = null));
+    }, this.config.INBOX_SCAN_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.scanning;
+  }
+
+  async scan(): Promise<void> {
+    for (const org of await readdirSafe(this.config.INBOX_DIR)) {
+      if (!OrgIdSchema.safeParse(org).success) continue;
+      try {
+        await this.scanOrg(org, path.join(this.config.INBOX_DIR, org));
+      } catch (err) {
+        this.logger.warn({ org, err: String(err) }, 'inbox scan failed');
+      }
+    }
+  }
+
+  private async scanOrg(orgId: string, dir: string): Promise<void> {
+    const names = (await readdirSafe(dir)).filter((n) => !SYSTEM_DIRS.has(n) && !n.startsWith('.') && !n.endsWith('.receipt.json'));
+    const claimedByInfo = new Set<string>();
+    for (const info of names.filter((n) => n.endsWith('.info'))) {
+      const parsed = parseInfo(await fs.promises.readFile(path.join(dir, info), 'utf8').catch(() => ''));
+      if ('error' in parsed) {
+        await this.finish(dir, [info], 'failed', { error: parsed.error });
+        continue;
+      }
+      parsed.entries.forEach((e) => claimedByInfo.add(e.name));
+      const state = await this.batchState(dir, parsed.entries);
+      if (state === 'waiting') continue;
+      if (state !== 'complete') {
+        parsed.entries.forEach((e) => this.md5s.delete(path.join(dir, e.name)));
+        await this.finish(dir, [info, ...parsed.entries.map((e) => e.name).filter((n) => fs.existsSync(path.join(dir, n)))], 'failed', { error: state });
+        continue;
+      }
+      await this.importBatch(orgId, dir, info, parsed.entries.map((e) => e.name));
+    }
+    for (const name of names) {
+      if (name.endsWith('.info') || claimedByInfo.has(name)) continue;
+      if (!isSafeFileName(name)) {
+        await this.finish(dir, [name], 'failed', { error: 'refused file name' });
+        continue;
+      }
+      const stat = await fs.promises.stat(path.join(dir, name)).catch(() => null);
+      if (!stat?.isFile()) continue;
+      const key = path.join(dir, name);
+      const before = this.sizes.get(key);
+      this.sizes.set(key, stat.size);
+      if (before !== stat.size) continue; // still being written: look again next scan
+      this.sizes.delete(key);
+      await this.importBatch(orgId, dir, null, [name]);
+    }
+  }
+
+  /** 'complete', 'waiting' (a file missing or still growing), or why the batch fails. */
+  private async batchState(dir: string, entries: InfoEntry[]): Promise<string> {
+    for (const e of entries) {
+      const stat = await fs.promises.stat(path.join(dir, e.name)).catch(() => null);
+      if (!stat || stat.size < e.size) return 'waiting';
+      if (stat.size > e.size) return `${e.name}: ${stat.size} bytes, the .info says ${e.size}`;
+      const md5 = await this.md5Of(path.join(dir, e.name), `${stat.size}/${stat.mtimeMs}`);
+      if (md5 !== e.md5) return `${e.name}: md5 ${md5} does not match the .info (${e.md5})`;
+    }
+    return 'complete';
+  }
+
+  private async md5Of(file: string, version: string): Promise<string> {
+    const known = this.md5s.get(file);
+    if (known?.version === version) return known.md5;
+    const md5 = await md5Of(file);
+    this.md5s.set(file, { version, md5 });
+    return md5;
+  }
+
+  private async importBatch(orgId: string, dir: string, info: string | null, files: string[]): Promise<void> {
+    const work = path.join(dir, PROCESSING);
+    await fs.promises.mkdir(work, { recursive: true });
+    const claimed: string[] = [];
+    for (const n of info ? [info, ...files] : files) {
+      try {
+        await fs.promises.rename(path.join(dir, n), path.join(work, n));
+        claimed.push(n);
+      } catch {
+        // another replica took it: give back what this one claimed
+        for (const c of claimed) await fs.promises.rename(path.join(work, c), path.join(dir, c)).catch(() => undefined);
+        return;
+      }
+    }
+    const first = files[0];
+    let result: unknown;
+    let outcome: 'done' | 'failed' = 'done';
+    try {
+      const facts = parseAamFileName(first);
+      const format: ImportFormat | null = facts?.format ?? (first.endsWith('.ndjson') || first.endsWith('.ndjson.gz') ? 'ndjson' : null);
+      if (!format) throw new Error('not an AAM file name nor .ndjson: cannot tell the format');
+      const dataSource = facts ? await this.dataSources.findByDpid(orgId, facts.dpid) : await this.dataSources.find(orgId, DEFAULT_DATA_SOURCE);
+      if (!dataSource) throw new Error(`no data source of this org has DPID ${facts?.dpid}`);
+      result = await this.imports.run(
+        orgId,
+        'inbox',
+        { format, mode: facts?.mode ?? 'iter', dataSource, gzip: false, fileName: info ?? first, correlationId: null },
+        concatenated(files.map((f) => path.join(work, f))),
+      );
+    } catch (err) {
+      outcome = 'failed';
+      result = { error: err instanceof Error ? err.message : String(err) };
+    }
+    for (const n of claimed) this.md5s.delete(path.join(dir, n));
+    await this.finish(work, claimed, outcome, result, path.join(dir, outcome));
+    this.logger.info({ orgId, files: files.length, outcome }, 'inbox batch processed');
+  }
+
+  private async finish(fromDir: string, names: string[], outcome: 'done' | 'failed', receipt: unknown, toDir?: string): Promise<void> {
+    const target = toDir ?? path.join(fromDir, outcome);
+    await fs.promises.mkdir(target, { recursive: true });
+    for (const n of names) await fs.promises.rename(path.join(fromDir, n), path.join(target, n)).catch(() => undefined);
+    const root = names[0].replace(/\.info$/, '');
+    await fs.promises.writeFile(path.join(target, `${root}.receipt.json`), JSON.stringify(receipt, null, 2));
+  }
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  return fs.promises.readdir(dir).catch(() => []);
+}
+
+function md5Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('md5');
+    fs.createReadStream(file).on('error', reject).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** The files of a batch one after the other (each gunzipped when its name ends in .gz), as one stream. */
+function concatenated(files: string[]): Readable {
+  const out = new PassThrough();
+  void (async () => {
+    try {
+      for (const f of files) {
+        const src: Readable = f.endsWith('.gz') ? fs.createReadStream(f).pipe(createGunzip()) : fs.createReadStream(f);
+        let lastByte = 0x0a;
+        for await (const chunk of src as AsyncIterable<Buffer>) {
+          if (chunk.length) lastByte = chunk[chunk.length - 1];
+          if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        }
+        if (lastByte !== 0x0a) out.write('\n'); // a file without a final newline must not glue onto the next
+      }
+      out.end();
+    } catch (err) {
+      out.destroy(err as Error);
+    }
+  })();
+  return out;
+}

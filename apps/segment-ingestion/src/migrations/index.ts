@@ -1,0 +1,6 @@
+import { Initial1764489600000 } from './1764489600000-initial';
+import { Ingestion1764500000000 } from './1764500000000-ingestion';
+import { StreamBuffer1764510000000 } from './1764510000000-stream-buffer';
+
+/** In order; applied on start (synchronize is off). */
+export const migrations = [Initial1764489600000, Ingestion1764500000000, StreamBuffer1764510000000];

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Topics } from '@audx/contracts';
+import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
+import { ServiceProcess, Tenant, TestStack, json, testEnv, waitFor } from '@audx/testing';
+import { ChunkCollector, vid } from './support';
+
+type ImportView = { importId: string; status: string; source: string; receipt: Record<string, number>; reconciliation: Record<string, unknown> | null; fileName: string | null };
+
+async function gauge(service: ServiceProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return Number(new RegExp(`^${name}\\S* (\\S+)$`, 'm').exec(text)![1]);
+}
+
+describe('segment-ingestion flows: drop folder, stream, completion, crashes, memory', () => {
+  const inbox = fs.mkdtempSync(path.join(os.tmpdir(), 'audx-inbox-'));
+  let stack: TestStack;
+  let t: Tenant;
+  let url: string;
+  let producer: EventProducer;
+  const chunks = new ChunkCollector();
+
+  beforeAll(async () => {
+    // A small old space: a service that buffered uploads would die here rather than pass.
+    stack = await TestStack.start(['segment-ingestion'], { INBOX_DIR: inbox, INBOX_SCAN_MS: '200', IMPORT_STALE_SECONDS: '5', STREAM_FLUSH_MS: '100', NODE_OPTIONS: '--max-old-space-size=160' });
+    url = stack.url('segment-ingestion');
+    t = await stack.ims.tenant('flows');
+    const env = testEnv();
+    const namer = new TopicNamer(env.namespace);
+    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'flows-test', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' })), namer, 'flows-test');
+    await producer.connect();
+    await chunks.start();
+  });
+
+  afterAll(async () => {
+    await chunks.stop();
+    await producer.disconnect();
+    await stack.stop();
+    fs.rmSync(inbox, { recursive: true, force: true });
+  });
+
+  const imports = async () => (await json<{ items: ImportView[] }>(await fetch(`${url}/v1/imports?limit=200`, { headers: t.headers }))).items;
+
+  it('completes an import with the match figures when segment.reconciled arrives', async () => {
+    const res = await fetch(`${url}/v1/imports?format=aam-outbound`, { method: 'POST', headers: { ...t.headers, 'content-type': 'text/plain' }, body: `${vid(1)} 24\n${vid(2)} 24\n` });
+    const { importId } = await json<ImportView>(res);
+    await producer.publish(Topics.segmentReconciled, t.orgId, { importId, matched: 1, unmatched: 1, invalid: 0, lists: [{ listId: 'lst_x', segmentId: '24', size: 1, added: 1, removed: 0 }] });
+    const done = await waitFor(async () => {
+      const v = await json<ImportView>(await fetch(`${url}/v1/imports/${importId}`, { headers: t.headers }));
+      return v.status === 'completed' && v;
+    }, { what: 'completed' });
+    expect(done.reconciliation).toMatchObject({ matched: 1, unmatched: 1, matchRate: 0.5 });
+  });
+
+  it('follows datasource.changed: a record adds a data source, a Kafka tombstone (null value) removes it', async () => {
+    const own = await stack.ims.tenant('flows-datasources');
+    const upload = () => fetch(`${url}/v1/imports?format=ndjson&dataSource=tomb-src`, {
+      method: 'POST',
+      headers: { ...own.headers, 'content-type': 'application/x-ndjson' },
+      body: JSON.stringify({ userId: 'crm-1', add: ['24'], remove: [] }) + '\n',
+    });
+    const record = { label: 'tombstoned', kind: 'declared' as const, reconciliationKey: 'crmId', dpid: 5151, destinationId: null, alias: null, hash: 'none' as const, encrypted: false, priority: 1, exportControls: [] };
+    await producer.publish(Topics.datasourceChanged, own.orgId, { name: 'tomb-src', record });
+    await waitFor(async () => (await upload()).status === 202, { what: 'data source replicated' });
+    await producer.tombstone(Topics.datasourceChanged, own.orgId, 'tomb-src');
+    await waitFor(async () => (await upload()).status === 422, { what: 'data source removed by the tombstone' });
+    const refused = await upload();
+    expect((await json<{ error: { message: string } }>(refused)).error.message).toBe("unknown data source 'tomb-src'");
+  });
+
+  it('turns a segment.membership burst into an import within a second', async () => {
+    const started = Date.now();
+    const events = Array.from({ length: 300 }, (_, i) => ({ dataSource: 'defaultDataSource', userId: vid(5000 + (i % 100)), segmentId: String(90 + (i % 3)), status: i % 7 === 0 ? ('exited' as const) : ('realized' as const), observedAt: new Date().toISOString() }));
+    for (const e of events) await producer.publish(Topics.segmentMembership, t.orgId, e);
+    const streamed = await waitFor(async () => {
+      const all = (await imports()).filter((i) => i.source === 'stream');
+      const records = all.reduce((n, i) => n + (i.receipt?.recordsReceived ?? 0), 0);
+      const handedOn = all.every((i) => chunks.chunks(i.importId).some((c) => c.last));
+      return records === 300 && handedOn && all;
+    }, { timeoutMs: 10000, what: 'streamed imports' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const total = streamed.reduce((n, i) => n + i.receipt.recordsReceived, 0);
+    expect(total).toBe(300);
+    const last = streamed.map((i) => chunks.chunks(i.importId)).flat().filter((c) => c.last);
+    expect(last.length).toBe(streamed.length);
+  });
+
+  it('imports a .info batch only when its late second file arrives, and fails one with a wrong md5', async () => {
+    const dir = path.join(inbox, t.orgId);
+    fs.mkdirSync(dir, { recursive: true });
+    const f1 = 'S3_777_100000_iter_1764489600000-1.sync';
+    const f2 = 'S3_777_100000_iter_1764489600000-2.sync';
+    const c1 = `${vid(10)} 24\n${vid(11)} 24\n`;
+    const c2 = `${vid(12)} 25\n`;
+    // AAM's transfer-control entry, as the marketing cloud writes it
+    const entry = (name: string, content: string) => ({ FileName: name, FileByteSize: Buffer.byteLength(content), FileLineCount: content.split('\n').filter(Boolean).length, md5: createHash('md5').update(content).digest('hex') });
+    fs.writeFileSync(path.join(dir, 'S3_777_100000_iter_1764489600000.info'), JSON.stringify({ Files: [entry(f1, c1), entry(f2, c2)], Totals: { FileName: 'S3_777_100000_iter_1764489600000.sync', TotalFileCount: 2 } }));
+    fs.writeFileSync(path.join(dir, f1), c1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await imports()).find((i) => i.source === 'inbox')).toBeUndefined();
+    fs.writeFileSync(path.join(dir, f2), c2);
+    const batch = await waitFor(async () => (await imports()).find((i) => i.source === 'inbox'), { what: 'inbox import' });
+    expect(batch.receipt.recordsReceived).toBe(3);
+    await waitFor(() => fs.existsSync(path.join(dir, 'done', 'S3_777_100000_iter_1764489600000.receipt.json')), { what: 'receipt beside the batch' });
+    expect(fs.readdirSync(path.join(dir, 'done')).sort()).toEqual([f1, f2, 'S3_777_100000_iter_1764489600000.info', 'S3_777_100000_iter_1764489600000.receipt.json'].sort());
+
+    const g1 = 'S3_777_100000_iter_1764489700000-1.sync';
+    fs.writeFileSync(path.join(dir, g1), c1);
+    fs.writeFileSync(path.join(dir, 'S3_777_100000_iter_1764489700000.info'), JSON.stringify({ Files: [{ ...entry(g1, c1), md5: '0'.repeat(32) }] }));
+    const receipt = path.join(dir, 'failed', 'S3_777_100000_iter_1764489700000.receipt.json');
+    await waitFor(() => fs.existsSync(receipt), { what: 'failed batch' });
+    expect(JSON.parse(fs.readFileSync(receipt, 'utf8')).error).toMatch(/md5 .* does not match/);
+    fs.writeFileSync(path.join(dir, 'escape.info'), JSON.stringify({ Files: [{ FileName: '../../etc/passwd', FileByteSize: 1, md5: '0'.repeat(32) }] }));
+    await waitFor(() => fs.existsSync(path.join(dir, 'failed', 'escape.receipt.json')), { what: 'refused name' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'escape.receipt.json'), 'utf8')).error).toMatch(/refused file name/);
+  });
+
+  it('streams 200,000 lines through the real HTTP server with flat memory', async () => {
+    const service = stack.service('segment-ingestion');
+    const heapBefore = await gauge(service, 'nodejs_heap_size_used_bytes');
+    const rssBefore = await gauge(service, 'process_resident_memory_bytes');
+    let heapPeak = heapBefore;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      void gauge(service, 'nodejs_heap_size_used_bytes').then((v) => (heapPeak = Math.max(heapPeak, v))).catch(() => undefined);
+      void gauge(service, 'process_resident_memory_bytes').then((v) => (rssPeak = Math.max(rssPeak, v))).catch(() => undefined);
+    }, 50);
+    const lines = 200_000;
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${url}/v1/imports?format=aam-outbound`, { method: 'POST', headers: { ...t.headers, 'content-type': 'text/plain' } }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode!, body }));
+      });
+      req.on('error', reject);
+      let i = 0;
+      const pump = () => {
+        while (i < lines) {
+          const block = Array.from({ length: 1000 }, (_, k) => `${vid(1_000_000 + i + k)} 24,26 25`).join('\n') + '\n';
+          i += 1000;
+          if (!req.write(block)) return req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    clearInterval(sampler);
+    expect(res.status).toBe(202);
+    const view = JSON.parse(res.body) as ImportView;
+    expect(view.receipt).toMatchObject({ recordsReceived: lines, membershipsAdded: 2 * lines, membershipsRemoved: lines });
+    const mib = (n: number) => (n / 1048576).toFixed(0);
+    process.stdout.write(`200k-line upload: heap ${mib(heapBefore)} -> peak ${mib(heapPeak)} MiB, rss ${mib(rssBefore)} -> peak ${mib(rssPeak)} MiB\n`);
+    // ~9 MiB of text; held whole as line objects it would be several times that
+    expect((heapPeak - heapBefore) / 1048576).toBeLessThan(48);
+    const sent = await waitFor(() => chunks.chunks(view.importId).find((c) => c.last)?.totals, { what: 'totals' });
+    expect(sent.members).toBe(lines);
+  });
+
+  it('fails an upload cut by a SIGKILL and hands nothing of it on', async () => {
+    const service = stack.service('segment-ingestion');
+    const req = http.request(`${url}/v1/imports?format=aam-outbound`, { method: 'POST', headers: { ...t.headers, 'content-type': 'text/plain' } });
+    req.on('error', () => undefined);
+    req.write(Array.from({ length: 20000 }, (_, i) => `${vid(3_000_000 + i)} 77`).join('\n'));
+    const cut = await waitFor(async () => (await imports()).find((i) => i.status === 'receiving'), { what: 'receiving import' });
+    await service.kill();
+    req.destroy();
+    await service.start();
+    const after = await waitFor(async () => (await imports()).find((i) => i.importId === cut.importId && i.status === 'failed'), { timeoutMs: 30000, what: 'the interrupted import failed' });
+    expect(after.status).toBe('failed');
+    expect(chunks.chunks(cut.importId).some((c) => c.last)).toBe(false);
+  });
+});
+

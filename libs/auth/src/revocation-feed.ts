@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { EnvelopeSchema, TokenRevokedSchema, Topics } from '@audx/contracts';
+import type { TopicNamer } from '@audx/messaging';
+import type { RevocationList } from './revocations';
+
+export interface RevocationFeedOptions {
+  kafka: Kafka;
+  namer: TopicNamer;
+  service: string;
+  list: RevocationList;
+  logger: Logger;
+  pruneIntervalMs?: number;
+}
+
+/**
+ * Feeds a RevocationList from `ims.token.revoked` in *every* process: each process reads the
+ * topic from the beginning in a consumer group of its own (never committed), so that a restarted
+ * process rebuilds its list and every replica of a service sees every revocation. The list turns
+ * ready once the high watermarks found at start are consumed. The topic's retention must be at
+ * least the longest token lifetime (IMS_TOKEN_TTL_SECONDS), or a restart forgets revocations
+ * of tokens that are still valid.
+ */
+export class RevocationFeed {
+  private consumer: Consumer | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly pending = new Map<number, bigint>();
+  private stopped = true;
+  private running: Promise<void> | null = null;
+
+  /** A group of this process only: it never commits, so the broker forgets it once we leave. */
+  readonly groupId: string;
+
+  constructor(private readonly o: RevocationFeedOptions) {
+    this.groupId = o.namer.group(`audx-${o.service}.revocations.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  }
+
+  /** Starts in the background, retrying until the broker answers; `list.ready` tells when it caught up. */
+  start(): void {
+    this.stopped = false;
+    this.running = this.connectWithRetries();
+  }
+
+  private async connectWithRetries(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.connect();
+        return;
+      } catch (err) {
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = null;
+        this.o.logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, 'revocation feed not started yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * attempt)));
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const topic = this.o.namer.physical(Topics.imsTokenRevoked);
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      this.pending.clear();
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    if (this.pending.size === 0) this.o.list.markReady();
+    const consumer = this.o.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) this.apply(message);
+        const target = this.pending.get(batch.partition);
+        if (target !== undefined && BigInt(batch.lastOffset()) + 1n >= target) {
+          this.pending.delete(batch.partition);
+          if (this.pending.size === 0 && !this.o.list.ready) {
+            this.o.list.markReady();
+            this.o.logger.info({ revocations: this.o.list.size }, 'revocation list caught up');
+          }
+        }
+      },
+    });
+    this.pruneTimer ??= setInterval(() => this.o.list.prune(), this.o.pruneIntervalMs ?? 60_000);
+    this.pruneTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect().catch((err) => this.o.logger.warn({ err: String(err) }, 'revocation feed stop failed'));
+  }
+
+  private apply(message: KafkaMessage): void {
+    try {
+      const envelope = EnvelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
+      const payload = TokenRevokedSchema.parse(envelope.payload);
+      this.o.list.add(payload.jti, payload.exp);
+    } catch {
+      // the group consumers of the topic dead-letter it; here it can only be skipped
+      this.o.logger.warn({ offset: message.offset }, 'unreadable revocation message skipped');
+    }
+  }
+}

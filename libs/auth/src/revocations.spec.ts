@@ -1,0 +1,56 @@
+import { Topics } from '@audx/contracts';
+import { RevocationList, clientRevocationId, parseRevocation, revocationHandler } from './revocations';
+
+const NOW = 1_800_000_000;
+const token = (jti: string, client_id = 'c1', iat = NOW - 10) => ({ jti, client_id, iat });
+
+describe(RevocationList.name, () => {
+  let sut: RevocationList;
+  beforeEach(() => {
+    sut = new RevocationList();
+  });
+
+  it('revokes a token by jti until its expiry', () => {
+    sut.add('j1', NOW + 60, NOW);
+    expect(sut.isRevoked(token('j1'), NOW)).toBe(true);
+    expect(sut.isRevoked(token('j2'), NOW)).toBe(false);
+    expect(sut.isRevoked(token('j1'), NOW + 61)).toBe(false);
+  });
+
+  it('revokes every token of a deleted client, whatever its iat', () => {
+    sut.add(clientRevocationId('c1'), NOW + 60, NOW);
+    expect(sut.isRevoked(token('a', 'c1', NOW - 1000), NOW)).toBe(true);
+    expect(sut.isRevoked(token('b', 'c1', NOW + 5), NOW)).toBe(true);
+    expect(sut.isRevoked(token('c', 'c2'), NOW)).toBe(false);
+  });
+
+  it('revokes the tokens of a client issued at or before a cut-off (cascading)', () => {
+    sut.add(clientRevocationId('c1', NOW), NOW + 60, NOW);
+    expect(sut.isRevoked(token('old', 'c1', NOW), NOW)).toBe(true);
+    expect(sut.isRevoked(token('new', 'c1', NOW + 1), NOW)).toBe(false);
+  });
+
+  it('ignores entries already expired and prunes the ones that expire', () => {
+    sut.add('gone', NOW - 1, NOW);
+    sut.add('j1', NOW + 10, NOW);
+    sut.add(clientRevocationId('c9'), NOW + 10, NOW);
+    expect(sut.size).toBe(2);
+    expect(sut.prune(NOW + 11)).toBe(2);
+    expect(sut.size).toBe(0);
+  });
+
+  it('parses synthetic client ids, including client ids with colons', () => {
+    expect(parseRevocation('0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', 5)).toEqual({ kind: 'token', jti: '0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', exp: 5 });
+    expect(parseRevocation('client:abc', 5)).toEqual({ kind: 'client', clientId: 'abc', issuedAtOrBefore: Number.POSITIVE_INFINITY, exp: 5 });
+    expect(parseRevocation('client:a:b:123', 5)).toEqual({ kind: 'client', clientId: 'a:b', issuedAtOrBefore: 123, exp: 5 });
+  });
+
+  it('is fed by a topic handler for services that use their group consumer', async () => {
+    const handler = revocationHandler(sut);
+    expect(handler.topic).toBe(Topics.imsTokenRevoked);
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const envelope = { id: 'e', type: 'TokenRevoked', version: 1, orgId: 'ims', occurredAt: new Date().toISOString(), correlationId: null, producer: 'ims', payload: { jti: 'j9', exp } };
+    await handler.handle({ envelope, manager: null as never, outbox: null as never });
+    expect(sut.isRevoked({ jti: 'j9', client_id: 'x', iat: 0 })).toBe(true);
+  });
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { NonEmpty, SegmentIdSchema } from './common';
+
+const Count = z.number().int().nonnegative();
+
+export const ListExportedSchema = z.object({
+  exportId: NonEmpty,
+  listId: NonEmpty,
+  dataSource: NonEmpty,
+  segmentId: SegmentIdSchema.nullable(),
+  audienceName: z.string().nullable(),
+  mode: z.enum(['incremental', 'full']),
+  labels: z.array(z.string()),
+  exportControls: z.array(z.string()),
+  dpid: z.number().int().positive(),
+  seq: z.number().int().nonnegative(),
+  last: z.boolean(),
+  identifiers: z.array(NonEmpty),
+  totals: z
+    .object({ chunks: z.number().int().positive(), members: Count, withIdentifier: Count, complement: Count, blocked: Count, identifiers: Count })
+    .optional(),
+});
+export type ListExported = z.infer<typeof ListExportedSchema>;
+
+export const listExportedExample: ListExported = {
+  exportId: 'exp_01',
+  listId: 'lst_01',
+  dataSource: 'defaultDataSource',
+  segmentId: '24',
+  audienceName: null,
+  mode: 'incremental',
+  labels: ['C5'],
+  exportControls: [],
+  dpid: 12345,
+  seq: 0,
+  last: true,
+  identifiers: ['59767559181262060060278870901087098252'],
+  totals: { chunks: 1, members: 2, withIdentifier: 1, complement: 1, blocked: 0, identifiers: 1 },
+};

@@ -1,0 +1,274 @@
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { Envelope, EnvelopeSchema, PayloadOf, TopicName, contractOf, digestUuid, dlqOf, isCompacted, replicatedTombstone } from '@audx/contracts';
+import type { EventProducer, RawRecord } from './event-producer';
+import type { TopicNamer } from './kafka-client';
+import { OutboxWriter } from './outbox';
+import { isTransientError } from './transient-error';
+
+export interface MessageContext<T extends TopicName> {
+  manager: EntityManager;
+  envelope: Envelope<PayloadOf<T>>;
+  outbox: OutboxWriter;
+}
+
+export interface TopicHandler<T extends TopicName = TopicName> {
+  topic: T;
+  handle(ctx: MessageContext<T>): Promise<void>;
+}
+
+/** Ties a handler to its topic's payload type. */
+export function handlerFor<T extends TopicName>(topic: T, handle: (ctx: MessageContext<T>) => Promise<void>): TopicHandler<T> {
+  return { topic, handle };
+}
+
+export interface BatchConsumerOptions {
+  kafka: Kafka;
+  namer: TopicNamer;
+  groupId: string;
+  dataSource: DataSource;
+  producer: EventProducer;
+  producerName: string;
+  logger: Logger;
+  handlers: TopicHandler[];
+  maxRetries: number;
+  /** How long the group waits for a silent (killed) member before rebalancing its partitions. */
+  sessionTimeoutMs?: number;
+  /** Messages per database transaction on the fast path. */
+  sliceSize?: number;
+  /** Called after the database transaction commits and before the offsets are committed. */
+  afterCommit?: (envelopes: Envelope[]) => void;
+  /** Called after a transaction that may have written outbox rows. */
+  onOutboxWritten?: () => void;
+  onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered') => void;
+}
+
+type Parsed = { message: KafkaMessage; envelope: Envelope } | { message: KafkaMessage; error: string };
+
+/**
+ * kafkajs `eachBatch` consumer with exactly-once effects on MySQL: each message's event id is
+ * recorded in `processed_events` in the same transaction as the handler's writes, offsets are
+ * committed only after that transaction, a failing message is retried a bounded number of times
+ * and then written with its error to `<topic>.dlq`, and the partition moves on.
+ */
+export class BatchConsumer {
+  private consumer: Consumer;
+  private readonly handlers = new Map<string, TopicHandler>();
+  private running = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: BatchConsumerOptions) {
+    for (const h of o.handlers) this.handlers.set(o.namer.physical(h.topic), h);
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.namer.group(this.o.groupId),
+      sessionTimeout: this.o.sessionTimeoutMs ?? 10000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    // kafkajs restarts itself after a retriable crash only; after any other one the consumer
+    // would stay down while the service looks healthy, so it is rebuilt here.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.o.logger.error({ groupId: this.groupId, err: String(payload.error), restartedByKafkajs: payload.restart }, 'consumer crashed');
+      if (!payload.restart) this.scheduleRestart();
+    });
+    return consumer;
+  }
+
+  private scheduleRestart(delayMs = 2000): void {
+    if (!this.running || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.running) return;
+      const crashed = this.consumer;
+      this.consumer = this.createConsumer();
+      void crashed
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => this.run())
+        .then(
+          () => this.o.logger.info({ groupId: this.groupId }, 'consumer restarted after a crash'),
+          (err: unknown) => {
+            this.o.logger.error({ groupId: this.groupId, err: String(err) }, 'consumer restart failed; trying again');
+            this.scheduleRestart(Math.min(30_000, delayMs * 2));
+          },
+        );
+    }, delayMs);
+  }
+
+  get groupId(): string {
+    return this.o.namer.group(this.o.groupId);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the batch in flight finish and commit, then leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    await this.consumer.disconnect();
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const handler = this.handlers.get(batch.topic);
+    if (!handler) return;
+    const size = this.o.sliceSize ?? 200;
+    for (let i = 0; i < batch.messages.length; i += size) {
+      if (!isRunning() || isStale()) return;
+      const slice = batch.messages.slice(i, i + size);
+      await this.processSlice(handler, batch.partition, slice.map((m) => this.parse(handler.topic, batch.partition, m)));
+      const last = slice[slice.length - 1];
+      // resolve moves this process's fetch position; commit makes it survive a restart
+      resolveOffset(last.offset);
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      await heartbeat();
+    }
+  }
+
+  private parse(topic: TopicName, partition: number, message: KafkaMessage): Parsed {
+    if (message.value === null && isCompacted(topic)) return tombstone(topic, partition, message);
+    if (!message.value) return { message, error: 'empty message value' };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value.toString('utf8'));
+    } catch {
+      return { message, error: 'value is not JSON' };
+    }
+    const env = EnvelopeSchema.safeParse(raw);
+    if (!env.success) return { message, error: `invalid envelope: ${describe(env.error.issues)}` };
+    const payload = contractOf(topic).schema.safeParse(env.data.payload);
+    if (!payload.success) return { message, error: `invalid ${topic} payload: ${describe(payload.error.issues)}` };
+    return { message, envelope: { ...env.data, payload: payload.data } };
+  }
+
+  private async processSlice(handler: TopicHandler, partition: number, parsed: Parsed[]): Promise<void> {
+    const dead: RawRecord[] = [];
+    const valid: Envelope[] = [];
+    for (const p of parsed) {
+      if ('error' in p) dead.push(this.deadLetter(handler.topic, partition, p.message, p.error));
+      else valid.push(p.envelope);
+    }
+    if (valid.length > 0) {
+      try {
+        await this.transact(handler, valid);
+      } catch (err) {
+        this.o.logger.warn({ topic: handler.topic, err: String(err) }, 'batch transaction failed; retrying message by message');
+        for (const p of parsed) {
+          if ('error' in p) continue;
+          const error = await this.withRetries(handler, p.envelope);
+          if (error) dead.push(this.deadLetter(handler.topic, partition, p.message, error));
+        }
+      }
+    }
+    if (dead.length > 0) {
+      await this.o.producer.sendRaw(dead);
+      for (const _ of dead) this.o.onOutcome?.(handler.topic, 'dead-lettered');
+      this.o.logger.warn({ topic: handler.topic, count: dead.length }, 'messages written to the dead-letter topic');
+    }
+  }
+
+  private async withRetries(handler: TopicHandler, envelope: Envelope): Promise<string | null> {
+    let lastError = '';
+    for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
+      try {
+        await this.transact(handler, [envelope]);
+        return null;
+      } catch (err) {
+        // the database being away is not the message's fault: stop here, commit nothing, and let
+        // the batch be fetched again (its processed events dedupe) instead of dead-lettering it
+        if (attempt === this.o.maxRetries && isTransientError(err)) throw err;
+        lastError = err instanceof Error ? err.message : String(err);
+        if (attempt < this.o.maxRetries) await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+    return lastError || 'handler failed';
+  }
+
+  private async transact(handler: TopicHandler, envelopes: Envelope[]): Promise<void> {
+    const outcomes: ('processed' | 'duplicate')[] = [];
+    await this.o.dataSource.transaction(async (manager) => {
+      const outbox = new OutboxWriter(manager, this.o.producerName);
+      for (const envelope of envelopes) {
+        const claim = await manager.query('INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)', [this.o.groupId, envelope.id]);
+        if (affectedRows(claim) === 0) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        await handler.handle({ manager, envelope: envelope as Envelope<never>, outbox });
+        outcomes.push('processed');
+      }
+      await outbox.flush();
+    });
+    this.o.onOutboxWritten?.();
+    this.o.afterCommit?.(envelopes);
+    for (const o of outcomes) this.o.onOutcome?.(handler.topic, o);
+  }
+
+  private deadLetter(topic: TopicName, partition: number, message: KafkaMessage, error: string): RawRecord {
+    return {
+      topic: dlqOf(topic),
+      key: message.key?.toString('utf8') ?? '',
+      value: message.value?.toString('utf8') ?? '',
+      headers: {
+        'x-error': error.slice(0, 2000),
+        'x-original-topic': topic,
+        'x-original-partition': String(partition),
+        'x-original-offset': message.offset,
+        'x-consumer': this.o.groupId,
+      },
+    };
+  }
+}
+
+/**
+ * A null value on a compacted topic deletes the record of its key. It carries no envelope, so it
+ * gets one: its event id comes from its place in the log, so a redelivery is still a duplicate.
+ */
+function tombstone(topic: TopicName, partition: number, message: KafkaMessage): Parsed {
+  const deletion = replicatedTombstone(message.key?.toString('utf8') ?? null);
+  if ('error' in deletion) return { message, error: deletion.error };
+  const envelope: Envelope = {
+    id: digestUuid(`tombstone/${topic}/${partition}/${message.offset}`, '8'),
+    type: contractOf(topic).type,
+    version: 1,
+    orgId: deletion.orgId,
+    occurredAt: new Date(Number(message.timestamp)).toISOString(),
+    correlationId: null,
+    producer: 'kafka-tombstone',
+    payload: deletion.payload,
+  };
+  return { message, envelope };
+}
+
+function describe(issues: { path: (string | number)[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+function affectedRows(result: unknown): number {
+  if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result as { affectedRows: number }).affectedRows);
+  return 0;
+}

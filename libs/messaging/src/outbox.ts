@@ -1,0 +1,54 @@
+import type { EntityManager } from 'typeorm';
+import { PayloadOf, TopicName } from '@audx/contracts';
+import { OutgoingMessage, PublishOptions, buildMessage } from './envelope-factory';
+
+/**
+ * Writes events into the `outbox` table of the caller's transaction: the event exists exactly when
+ * the state change that caused it does. `OutboxRelay` moves rows to Kafka afterwards.
+ */
+export class OutboxWriter {
+  private readonly pending: OutgoingMessage[] = [];
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly producerName: string,
+  ) {}
+
+  add<T extends TopicName>(topic: T, orgId: string, payload: PayloadOf<T>, options?: PublishOptions): this {
+    this.pending.push(buildMessage(this.producerName, topic, orgId, payload, options));
+    return this;
+  }
+
+  /** Inserts what was added, 500 rows per statement. */
+  async flush(): Promise<number> {
+    const rows = this.pending.splice(0);
+    for (let i = 0; i < rows.length; i += 500) {
+      const slice = rows.slice(i, i + 500);
+      await this.manager.query(
+        `INSERT INTO outbox (event_id, topic, msg_key, value) VALUES ${slice.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        slice.flatMap((m) => [m.envelope.id, m.topic, m.key, JSON.stringify(m.envelope)]),
+      );
+    }
+    return rows.length;
+  }
+}
+
+/** Shared DDL, applied by each service's own migration. */
+export const OUTBOX_DDL = [
+  `CREATE TABLE IF NOT EXISTS outbox (
+     seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+     event_id CHAR(36) NOT NULL,
+     topic VARCHAR(200) NOT NULL,
+     msg_key VARCHAR(512) NOT NULL,
+     value LONGTEXT NOT NULL,
+     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  `CREATE TABLE IF NOT EXISTS processed_events (
+     consumer VARCHAR(150) NOT NULL,
+     event_id CHAR(36) NOT NULL,
+     processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+     PRIMARY KEY (consumer, event_id),
+     KEY idx_processed_at (processed_at)
+   ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
+];
+export const OUTBOX_DOWN_DDL = ['DROP TABLE IF EXISTS processed_events', 'DROP TABLE IF EXISTS outbox'];

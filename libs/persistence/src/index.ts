@@ -1,0 +1,3 @@
+export * from './data-source.factory';
+export * from './bulk';
+export * from './at-rest-cipher';

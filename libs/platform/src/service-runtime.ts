@@ -1,0 +1,174 @@
+import type { DataSource, EntityManager, MixedList, EntitySchema } from 'typeorm';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { Envelope, TopicName } from '@audx/contracts';
+import {
+  BatchConsumer,
+  EventProducer,
+  OutboxRelay,
+  OutboxWriter,
+  TopicHandler,
+  TopicNamer,
+  createKafka,
+  ensureTopics,
+} from '@audx/messaging';
+import { openSchema, pingSchema, withTimeout } from '@audx/persistence';
+import type { BaseConfig } from './config';
+import { Metrics } from './metrics';
+import { Readiness } from './readiness';
+
+export interface RuntimeOptions {
+  service: string;
+  config: BaseConfig;
+  database: string;
+  logger: Logger;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+}
+
+/**
+ * What every service stands on: its MySQL schema (migrated), the Kafka client, an idempotent
+ * producer, the outbox relay and one batch consumer group for the topics it handles.
+ */
+export class ServiceRuntime {
+  readonly metrics: Metrics;
+  readonly readiness = new Readiness();
+  readonly namer: TopicNamer;
+  readonly producer: EventProducer;
+  readonly relay: OutboxRelay;
+  private readonly handlers: TopicHandler[] = [];
+  private consumer: BatchConsumer | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
+  /** Test hook: called between a consumer's database commit and its offset commit. */
+  afterConsumerCommit?: (envelopes: Envelope[]) => void;
+
+  private constructor(
+    readonly options: RuntimeOptions,
+    readonly dataSource: DataSource,
+    readonly kafka: Kafka,
+  ) {
+    this.metrics = new Metrics(options.service);
+    this.namer = new TopicNamer(options.config.KAFKA_NAMESPACE);
+    this.producer = new EventProducer(kafka, this.namer, options.service);
+    this.relay = new OutboxRelay(dataSource, this.producer, options.logger, { batchSize: 500, idleMs: 200 }, (n) => this.metrics.outboxPublished.inc(n));
+    const admin = kafka.admin({ retry: { retries: 0 } });
+    let adminConnected = false;
+    this.readiness.register('mysql', () => pingSchema(dataSource));
+    this.readiness.register('kafka', async () => {
+      if (!adminConnected) {
+        await withTimeout(admin.connect(), 2000, 'kafka');
+        adminConnected = true;
+      }
+      try {
+        await withTimeout(admin.describeCluster(), 2000, 'kafka');
+      } catch (err) {
+        adminConnected = false;
+        await admin.disconnect().catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /** Opens MySQL (migrations applied) and Kafka (topics ensured), retrying until both answer. */
+  static async open(options: RuntimeOptions): Promise<ServiceRuntime> {
+    const { config, logger } = options;
+    const dataSource = await retry(logger, 'mysql', () =>
+      openSchema({ url: config.MYSQL_URL, database: options.database, poolSize: config.MYSQL_POOL_SIZE, entities: options.entities, migrations: options.migrations }),
+    );
+    const kafka = createKafka(
+      { brokers: config.KAFKA_BROKERS.split(','), clientId: `audx-${options.service}`, namespace: config.KAFKA_NAMESPACE, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+      logger,
+    );
+    const runtime = new ServiceRuntime(options, dataSource, kafka);
+    await retry(logger, 'kafka', async () => {
+      await ensureTopics(kafka, runtime.namer, { partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+      await runtime.producer.connect();
+    });
+    runtime.relay.start();
+    runtime.purgeTimer = setInterval(() => void runtime.purgeProcessedEvents(), 3600_000);
+    runtime.purgeTimer.unref();
+    return runtime;
+  }
+
+  /** Registers a topic handler; consumers start once the app is initialised. */
+  handle<T extends TopicName>(handler: TopicHandler<T>): void {
+    this.handlers.push(handler as unknown as TopicHandler);
+  }
+
+  /** A transaction whose outbox events are published right after it commits. */
+  async transaction<R>(work: (manager: EntityManager, outbox: OutboxWriter) => Promise<R>): Promise<R> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const outbox = new OutboxWriter(manager, this.options.service);
+      const value = await work(manager, outbox);
+      await outbox.flush();
+      return value;
+    });
+    this.relay.wake();
+    return result;
+  }
+
+  async startConsumers(): Promise<void> {
+    if (this.handlers.length === 0) return;
+    this.consumer = new BatchConsumer({
+      kafka: this.kafka,
+      namer: this.namer,
+      groupId: `audx-${this.options.service}`,
+      dataSource: this.dataSource,
+      producer: this.producer,
+      producerName: this.options.service,
+      logger: this.logger,
+      handlers: this.handlers,
+      maxRetries: this.options.config.CONSUMER_MAX_RETRIES,
+      sessionTimeoutMs: this.options.config.KAFKA_SESSION_TIMEOUT_MS,
+      afterCommit: (envelopes) => this.afterConsumerCommit?.(envelopes),
+      onOutboxWritten: () => this.relay.wake(),
+      onOutcome: (topic, outcome) => this.metrics.consumed.inc({ topic, outcome }),
+    });
+    await this.consumer.start();
+  }
+
+  /** Forgets de-duplication ids older than the retention, in small deletes. */
+  async purgeProcessedEvents(): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const r = await this.dataSource.query('DELETE FROM processed_events WHERE processed_at < (CURRENT_TIMESTAMP(3) - INTERVAL ? HOUR) LIMIT 10000', [
+          this.options.config.PROCESSED_EVENTS_RETENTION_HOURS,
+        ]);
+        const n = Number((r as { affectedRows?: number }).affectedRows ?? 0);
+        total += n;
+        if (n < 10000) return total;
+      }
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'processed_events purge failed');
+      return total;
+    }
+  }
+
+  /** Graceful order: stop consuming (in-flight batch commits), drain the outbox, close clients. */
+  async close(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    await this.consumer?.stop().catch((err) => this.logger.warn({ err: String(err) }, 'consumer stop failed'));
+    await this.relay.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.dataSource.destroy().catch(() => undefined);
+  }
+}
+
+async function retry<T>(logger: Logger, what: string, fn: () => Promise<T>, attempts = 60): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      logger.warn({ attempt: i, err: err instanceof Error ? err.message : String(err) }, `${what} not reachable yet; retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * i)));
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from './free-port';
+import { repoRoot } from './stack';
+import { TestEnv, testDatabase, testEnv } from './test-env';
+import { waitFor } from './wait';
+
+export type ServiceName = 'ims' | 'segment-ingestion' | 'identity-reconciliation' | 'audience-publication';
+
+const DEFAULT_DB: Record<ServiceName, string> = {
+  ims: 'audx_ims',
+  'segment-ingestion': 'audx_ingestion',
+  'identity-reconciliation': 'audx_identity',
+  'audience-publication': 'audx_publication',
+};
+
+/** A service started as its own OS process, as in production, so tests can SIGKILL it. */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  readonly output: string[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly main: string,
+  ) {}
+
+  static async create(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}, env: TestEnv = testEnv()): Promise<ServiceProcess> {
+    return ServiceProcess.fromScript(path.join(repoRoot, 'apps', name, 'src/main.ts'), { MYSQL_DATABASE: testDatabase(DEFAULT_DB[name], env), ...extraEnv }, env, name);
+  }
+
+  /** Any TypeScript entry point that serves /ready (test fixtures), wired to this run like a service. */
+  static async fromScript(main: string, extraEnv: NodeJS.ProcessEnv = {}, env: TestEnv = testEnv(), name = path.basename(main)): Promise<ServiceProcess> {
+    const port = Number(extraEnv.PORT ?? (await freePort()));
+    return new ServiceProcess(name, port, {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      KAFKA_BROKERS: env.kafkaBrokers,
+      MYSQL_URL: env.mysqlUrl,
+      KAFKA_NAMESPACE: env.namespace,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...extraEnv,
+    }, main);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process and waits for /ready to answer 200. */
+  async start(timeoutMs = 60000): Promise<this> {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const keep = (d: Buffer) => {
+      this.output.push(d.toString('utf8'));
+      if (this.output.length > 500) this.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}: ${this.output.join('').slice(-2000)}`);
+          const res = await fetch(`${this.url}/ready`);
+          return res.status === 200;
+        },
+        { timeoutMs, intervalMs: 200, what: `${this.name} ready` },
+      );
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${String(err)}\n${this.output.join('').slice(-3000)}`);
+    }
+    return this;
+  }
+
+  /** SIGKILL: no shutdown hooks, no flush; what a crash looks like. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** SIGTERM and wait for a graceful exit; returns the exit code. */
+  async stop(): Promise<number | null> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(sig);
+    return exited;
+  }
+}

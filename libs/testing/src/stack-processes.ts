@@ -1,0 +1,41 @@
+import { freePort } from './free-port';
+import { ServiceName, ServiceProcess } from './service-process';
+import { ImsClient } from './ims-client';
+
+/**
+ * IMS plus the services a suite needs, each a real process wired to this run's namespace.
+ * Usage: `const stack = await TestStack.start(['identity-reconciliation'])` in beforeAll,
+ * `await stack.stop()` in afterAll.
+ */
+export class TestStack {
+  private constructor(
+    readonly services: Map<ServiceName, ServiceProcess>,
+    readonly ims: ImsClient,
+  ) {}
+
+  static async start(names: Exclude<ServiceName, 'ims'>[], extraEnv: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+    const ims = await (await ServiceProcess.create('ims', extraEnv)).start();
+    const services = new Map<ServiceName, ServiceProcess>([['ims', ims]]);
+    // ports first, so that each service knows where the others listen
+    const ports = await Promise.all(names.map(() => freePort()));
+    const urls = new Map(names.map((n, i) => [n, `http://127.0.0.1:${ports[i]}`]));
+    const peers = { IMS_URL: ims.url, ...(urls.has('identity-reconciliation') ? { IDENTITY_URL: urls.get('identity-reconciliation') } : {}) };
+    const others = await Promise.all(names.map(async (n, i) => (await ServiceProcess.create(n, { ...peers, PORT: String(ports[i]), ...extraEnv })).start()));
+    others.forEach((s, i) => services.set(names[i], s));
+    return new TestStack(services, new ImsClient(ims.url));
+  }
+
+  service(name: ServiceName): ServiceProcess {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`${name} is not part of this stack`);
+    return s;
+  }
+
+  url(name: ServiceName): string {
+    return this.service(name).url;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => s.stop()));
+  }
+}

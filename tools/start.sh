@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm start: a fresh clone to four running services on the real stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false KAFKAJS_NO_PARTITIONER_WARNING=1
+bash tools/ensure-deps.sh
+node tools/stack/mysql.mjs
+node tools/stack/kafka.mjs start
+exec node tools/start-services.mjs
