@@ -5,13 +5,14 @@ import { RecipientUpserted, RecipientUpsertedSchema, Topics } from '@audx/contra
 import type { OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, Errors, ServiceRuntime } from '@audx/platform';
 import { retryOnDeadlock } from '../common/deadlock';
-import { describeIssues, ndjsonLines, parseJsonLine } from '../common/ndjson';
+import { describeIssues, parseJsonLine } from '../common/ndjson';
+import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
 import { NdjsonReport } from '../common/ndjson-report';
 import { rows } from '../common/sql';
 import type { IdentityConfig } from '../config';
 import { ListsRepository } from '../lists/lists.repository';
 import { VisitorsRepository } from '../visitors/visitors.repository';
-import { RecipientRecord, toRecipientRecord } from './recipient-record';
+import { type RecipientRecord, toRecipientRecord } from './recipient-record';
 import { RecipientsRepository } from './recipients.repository';
 import type { RecipientView } from './recipients.dto';
 
@@ -31,28 +32,12 @@ export class RecipientsService {
    */
   async upsertStream(orgId: string, body: Readable): Promise<NdjsonReport> {
     const report = new NdjsonReport('upserted');
-    let batch: RecipientRecord[] = [];
-    const flush = async () => {
-      const records = batch;
-      batch = [];
-      await retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.recipients.upsert(m, orgId, records, this.config.WRITE_BATCH_SIZE)));
-      report.written += records.length;
-    };
-    for await (const item of ndjsonLines(body, { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES })) {
-      report.received++;
-      if ('error' in item) {
-        report.reject(item.line, item.error);
-        continue;
-      }
-      const record = parseRecipientLine(item.text);
-      if ('error' in record) {
-        report.reject(item.line, record.error);
-        continue;
-      }
-      batch.push(record);
-      if (batch.length >= this.config.WRITE_BATCH_SIZE) await flush();
-    }
-    if (batch.length) await flush();
+    await writeNdjsonInBatches(body, report, {
+      limits: { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES },
+      batchSize: this.config.WRITE_BATCH_SIZE,
+      parse: parseRecipientLine,
+      write: (records) => retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.recipients.upsert(m, orgId, records, this.config.WRITE_BATCH_SIZE))),
+    });
     return report;
   }
 

@@ -6,10 +6,11 @@ import { IsoDateSchema, VisitorIdentified } from '@audx/contracts';
 import { VISITOR_ID } from '@audx/identifiers';
 import { APP_CONFIG, ServiceRuntime } from '@audx/platform';
 import { retryOnDeadlock } from '../common/deadlock';
-import { describeIssues, ndjsonLines, parseJsonLine } from '../common/ndjson';
+import { describeIssues, parseJsonLine } from '../common/ndjson';
+import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
 import { NdjsonReport } from '../common/ndjson-report';
 import type { IdentityConfig } from '../config';
-import { VisitorLink, VisitorsRepository } from './visitors.repository';
+import { type VisitorLink, VisitorsRepository } from './visitors.repository';
 
 /** A line of POST /v1/visitors; `observedAt` defaults to the time of the request. */
 export const VisitorLineSchema = z
@@ -31,33 +32,12 @@ export class VisitorsService {
   async linkStream(orgId: string, body: Readable): Promise<NdjsonReport> {
     const report = new NdjsonReport('linked');
     const now = new Date();
-    let batch: VisitorLink[] = [];
-    const flush = async () => {
-      const links = batch;
-      batch = [];
-      await retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.visitors.link(m, orgId, links, this.config.WRITE_BATCH_SIZE)));
-      report.written += links.length;
-    };
-    for await (const item of ndjsonLines(body, { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES })) {
-      report.received++;
-      if ('error' in item) {
-        report.reject(item.line, item.error);
-        continue;
-      }
-      const json = parseJsonLine(item.text);
-      if ('error' in json) {
-        report.reject(item.line, json.error);
-        continue;
-      }
-      const parsed = VisitorLineSchema.safeParse(json.value);
-      if (!parsed.success) {
-        report.reject(item.line, describeIssues(parsed.error.issues));
-        continue;
-      }
-      batch.push({ visitorId: parsed.data.visitorId, recipientId: parsed.data.recipientId, linkedAt: parsed.data.observedAt ? new Date(parsed.data.observedAt) : now });
-      if (batch.length >= this.config.WRITE_BATCH_SIZE) await flush();
-    }
-    if (batch.length) await flush();
+    await writeNdjsonInBatches(body, report, {
+      limits: { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES },
+      batchSize: this.config.WRITE_BATCH_SIZE,
+      parse: (text) => parseVisitorLine(text, now),
+      write: (links) => retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.visitors.link(m, orgId, links, this.config.WRITE_BATCH_SIZE))),
+    });
     return report;
   }
 
@@ -77,4 +57,12 @@ export class VisitorsService {
       }),
     );
   }
+}
+
+function parseVisitorLine(text: string, now: Date): VisitorLink | { error: string } {
+  const json = parseJsonLine(text);
+  if ('error' in json) return json;
+  const parsed = VisitorLineSchema.safeParse(json.value);
+  if (!parsed.success) return { error: describeIssues(parsed.error.issues) };
+  return { visitorId: parsed.data.visitorId, recipientId: parsed.data.recipientId, linkedAt: parsed.data.observedAt ? new Date(parsed.data.observedAt) : now };
 }
