@@ -21,6 +21,8 @@ export const IngestionEnvSchema = BaseEnvSchema.extend({
   DEFAULT_DPID: int(1, 2 ** 31 - 1, 100000),
   INBOX_DIR: z.string().default(path.resolve('.var/inbox')),
   INBOX_SCAN_MS: int(100, 3600000, 2000),
+  /** A part of a split batch (a numbered AAM file) waits this long for the `.info` that lists it, then fails. */
+  INBOX_BATCH_WAIT_SECONDS: int(1, 7 * 86400, 3600),
   /** Streamed memberships wait at most this long before they become an import. */
   STREAM_FLUSH_MS: int(10, 10000, 200),
 });

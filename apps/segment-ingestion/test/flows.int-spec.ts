@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
@@ -26,7 +27,7 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
 
   beforeAll(async () => {
     // A small old space: a service that buffered uploads would die here rather than pass.
-    stack = await TestStack.start(['segment-ingestion'], { INBOX_DIR: inbox, INBOX_SCAN_MS: '200', IMPORT_STALE_SECONDS: '5', STREAM_FLUSH_MS: '100', NODE_OPTIONS: '--max-old-space-size=160' });
+    stack = await TestStack.start(['segment-ingestion'], { INBOX_DIR: inbox, INBOX_SCAN_MS: '200', INBOX_BATCH_WAIT_SECONDS: '3', IMPORT_STALE_SECONDS: '5', STREAM_FLUSH_MS: '100', NODE_OPTIONS: '--max-old-space-size=160' });
     url = stack.url('segment-ingestion');
     t = await stack.ims.tenant('flows');
     const env = testEnv();
@@ -117,6 +118,44 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     fs.writeFileSync(path.join(dir, 'escape.info'), JSON.stringify({ Files: [{ FileName: '../../etc/passwd', FileByteSize: 1, md5: '0'.repeat(32) }] }));
     await waitFor(() => fs.existsSync(path.join(dir, 'failed', 'escape.receipt.json')), { what: 'refused name' });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'escape.receipt.json'), 'utf8')).error).toMatch(/refused file name/);
+  });
+
+  it('never follows a link, holds a split part for its .info, refuses a gzip bomb and fails abandoned claims in the drop folder', async () => {
+    const dir = path.join(inbox, t.orgId);
+    fs.mkdirSync(dir, { recursive: true });
+    const outside = path.join(os.tmpdir(), `audx-secret-${process.pid}.sync`);
+    fs.writeFileSync(outside, `${vid(40)} 24\n`);
+    fs.symlinkSync(outside, path.join(dir, 'S3_777_100000_iter_1764489800000.sync'));
+    fs.symlinkSync(outside, path.join(dir, 'linked.info'));
+    // a part of a split full batch, alone: imported by itself it would replace the whole list
+    fs.writeFileSync(path.join(dir, 'S3_777_100000_full_1764489900000-1.sync'), `${vid(41)} 24\n`);
+    // 40 MB of newlines in 40 kB of gzip
+    fs.writeFileSync(path.join(dir, 'S3_777_100000_iter_1764490000000.sync.gz'), zlib.gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x0a)));
+    // what a process killed mid-import leaves: a claimed file nobody touches any more
+    fs.mkdirSync(path.join(dir, '.processing'), { recursive: true });
+    const orphan = path.join(dir, '.processing', 'S3_777_100000_iter_1764490100000.sync');
+    fs.writeFileSync(orphan, `${vid(42)} 24\n`);
+    fs.utimesSync(orphan, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    const failed = (root: string) => path.join(dir, 'failed', `${root}.receipt.json`);
+    const reason = async (root: string) => {
+      await waitFor(() => fs.existsSync(failed(root)), { timeoutMs: 20000, what: `${root} failed` });
+      return (JSON.parse(fs.readFileSync(failed(root), 'utf8')) as { error: string }).error;
+    };
+    expect(await reason('S3_777_100000_iter_1764489800000.sync')).toMatch(/not a regular file/);
+    expect(await reason('linked')).toMatch(/not a regular file/);
+    expect(fs.lstatSync(path.join(dir, 'failed', 'S3_777_100000_iter_1764489800000.sync')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(outside, 'utf8')).toBe(`${vid(40)} 24\n`); // the target is untouched
+    expect(fs.existsSync(path.join(dir, 'S3_777_100000_full_1764489900000-1.sync'))).toBe(true); // still waiting
+    expect(await reason('S3_777_100000_full_1764489900000-1.sync')).toMatch(/split batch, and no .info listed it/);
+    expect(await reason('S3_777_100000_iter_1764490000000.sync.gz')).toMatch(/decompression bomb/);
+    expect(await reason('S3_777_100000_iter_1764490100000.sync')).toMatch(/interrupted/);
+    // neither the linked file's member nor the lone part's ever reached reconciliation
+    const handedOn = [...chunks.byImport.values()].flat().flatMap((c) => c.members.map((m) => m.userId));
+    expect(handedOn).not.toContain(vid(40));
+    expect(handedOn).not.toContain(vid(41));
+    // like an upload answered 413, the bomb leaves no import behind: only its receipt in failed/
+    expect((await imports()).find((i) => i.fileName === 'S3_777_100000_iter_1764490000000.sync.gz')).toBeUndefined();
+    fs.rmSync(outside);
   });
 
   it('streams 200,000 lines through the real HTTP server with flat memory', async () => {

@@ -134,7 +134,8 @@ export class ImportPipeline {
       }
       const parsed = parse(line.text);
       if ('error' in parsed) {
-        receipt.formatError(line.lineNo, parsed.error);
+        if (parsed.invalidId) receipt.invalidId(line.lineNo, parsed.error);
+        else receipt.formatError(line.lineNo, parsed.error);
         return;
       }
       if (job.dataSource.kind === 'visitor' && !isVisitorId(parsed.userId)) {

@@ -17,6 +17,13 @@ describe('AAM outbound lines', () => {
     [` 24`, /empty user id/],
     [`${VID}\t24`, /whitespace or control characters/],
   ])('refuses %j', (line, reason) => expect((parseOutboundLine(line) as { error: string }).error).toMatch(reason));
+
+  it('counts an empty id as an invalid id, not a format error, in every format', () => {
+    expect(parseOutboundLine(' 24')).toEqual({ error: 'empty user id', invalidId: true });
+    expect(parseInboundLine('\td_sid=24')).toEqual({ error: 'empty user id', invalidId: true });
+    expect(parseNdjsonLine('{"userId":" ","add":["24"]}')).toEqual({ error: 'empty user id', invalidId: true });
+    expect(parseOutboundLine(`${VID} 24 25 26`)).not.toHaveProperty('invalidId');
+  });
 });
 
 describe('AAM inbound lines', () => {

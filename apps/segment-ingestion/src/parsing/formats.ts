@@ -7,13 +7,14 @@ export interface MemberLine {
   remove: string[];
 }
 
-export type ParsedLine = MemberLine | { error: string };
+/** `invalidId`: the line is well formed but its identifier cannot be one (counted as an invalid id, not a format error). */
+export type ParsedLine = MemberLine | { error: string; invalidId?: true };
 
 const SEGMENT_ID = /^[0-9]{1,19}$/;
 const BAD_USER_ID = /[\u0000-\u0020\u007f]/;
 
-function checkUserId(userId: string): { error: string } | null {
-  if (userId === '') return { error: 'empty user id' };
+function checkUserId(userId: string): { error: string; invalidId?: true } | null {
+  if (userId === '') return { error: 'empty user id', invalidId: true };
   if (userId.length > 512) return { error: 'user id longer than 512 characters' };
   if (BAD_USER_ID.test(userId)) return { error: 'user id contains whitespace or control characters' };
   return null;
