@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, OnApplicationBootstrap, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -19,12 +19,17 @@ class VisitorsUploadView {
 
 @ApiTags('visitors')
 @Controller()
-export class VisitorsController {
+export class VisitorsController implements OnApplicationBootstrap {
   constructor(
     @Inject(VisitorsService) private readonly visitors: VisitorsService,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  onApplicationBootstrap(): void {
+    // not an error (a deployment may not use tracked links), but every click would answer 400
+    if (this.config.REDIRECT_ALLOWED_HOSTS.length === 0) this.logger.warn('REDIRECT_ALLOWED_HOSTS is empty: the tracking redirect /r/{recipientId} refuses every target');
+  }
 
   @Post('v1/visitors')
   @HttpCode(200)
