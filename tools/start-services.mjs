@@ -41,23 +41,24 @@ function start(service) {
 }
 
 let stopping = false;
-async function stopAll() {
+async function stopAll(exitCode = 0) {
   if (stopping) return;
   stopping = true;
   console.log('\n[start] stopping services (the Kafka broker keeps running: node tools/stack/kafka.mjs stop)');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM'))))));
-  process.exit(0);
+  process.exit(exitCode);
 }
-process.on('SIGINT', stopAll);
-process.on('SIGTERM', stopAll);
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
 
+let demoFailed = false;
 for (const s of services) start(s);
 const deadline = Date.now() + 180_000;
 for (const s of services) {
   while ((await ready(s.port)).status !== 200) {
     if (Date.now() > deadline) {
       console.error(`[start] ${s.name} is not ready after 180 s; see .var/logs/${s.name}.log`);
-      await stopAll();
+      await stopAll(1);
     }
     await sleep(300);
   }
@@ -69,7 +70,9 @@ for (const s of services) {
 }
 if (process.env.AUDX_DEMO !== '0' && fs.existsSync(path.join(root, 'tools/demo/run-demo.ts'))) {
   const demo = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/demo/run-demo.ts'], { cwd: root, stdio: 'inherit', env: process.env });
-  await new Promise((r) => demo.once('exit', r));
+  const code = await new Promise((r) => demo.once('exit', r));
+  if (code !== 0) console.error('[start] the demo failed (above); the services keep running');
+  demoFailed = code !== 0;
 }
 console.log('\nLogs in .var/logs/. Ctrl-C stops the services.');
-if (process.env.AUDX_START_EXIT_WHEN_READY === '1') await stopAll();
+if (process.env.AUDX_START_EXIT_WHEN_READY === '1') await stopAll(demoFailed ? 1 : 0);

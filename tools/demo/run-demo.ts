@@ -86,12 +86,16 @@ async function main() {
   console.log(`== Visitor links: ${JSON.stringify(v)}`);
   for (const s of sample.segments) await call('PUT', `${urls.ingestion}/v1/segments/${s.id}`, h, { name: s.name, labels: s.labels });
 
-  const imported = (await call('POST', `${urls.ingestion}/v1/imports?fileName=${sample.segmentFile.name}`, h, sample.segmentFile.content, 'text/plain')) as { importId: string };
+  // a second run finds the file already imported and the audience already published: it shows them again
+  const previous = ((await call('GET', `${urls.ingestion}/v1/imports?status=completed&limit=100`, h)) as { items: (Json & { importId: string; fileName: string | null })[] }).items.find(
+    (i) => i.fileName === sample.segmentFile.name,
+  );
+  const imported = previous ?? ((await call('POST', `${urls.ingestion}/v1/imports?fileName=${sample.segmentFile.name}`, h, sample.segmentFile.content, 'text/plain')) as { importId: string });
   const done = await waitFor('the import to complete', async () => {
     const i = (await call('GET', `${urls.ingestion}/v1/imports/${imported.importId}`, h)) as { status: string };
     return i.status === 'completed' || i.status === 'failed' ? i : null;
   });
-  console.log(`\n== Import ${imported.importId} of ${sample.segmentFile.name}: ${done.status}`);
+  console.log(`\n== Import ${imported.importId} of ${sample.segmentFile.name}: ${done.status}${previous ? ' (imported by an earlier run)' : ''}`);
   console.log(`   receipt ${JSON.stringify((done as Json).receipt)}`);
   console.log(`   errors ${JSON.stringify((done as Json).errors)}`);
   console.log(`   reconciliation ${JSON.stringify((done as Json).reconciliation)}`);
@@ -101,18 +105,27 @@ async function main() {
   if (!list) throw new Error('no list for segment 1001');
   console.log(`\n== List ${list.listId} (${list.name}): ${list.size} members`);
 
-  const { exportId } = (await call('POST', `${urls.identity}/v1/lists/${list.listId}/share`, h, { dataSource: 'defaultDataSource', segmentId: '1001', audienceName: 'Visited pricing page', mode: 'incremental' })) as { exportId: string };
-  const exported = await waitFor('the audience to be published', async () => {
-    const res = await fetch(`${urls.publication}/v1/exports/${exportId}`, { headers: h });
-    if (res.status !== 200) return null;
-    const e = (await res.json()) as Json;
-    return e.status === 'published' || e.status === 'rejected' ? e : null;
-  });
+  const audiences = (await call('GET', `${urls.publication}/v1/audiences?limit=100`, h)) as { items: (Json & { audienceId: string; segmentId: string | null; dataSource: string; version: number })[] };
+  const published = audiences.items.find((a) => a.segmentId === '1001' && a.dataSource === 'defaultDataSource');
+  const exported =
+    previous && published
+      ? { ...published, note: 'published by an earlier run' }
+      : await share(h, list.listId);
   console.log(`\n== Shared audience ${exported.audienceId} version ${exported.version}: ${JSON.stringify(exported)}`);
   const all = (await call('GET', `${urls.publication}/v1/audiences/${exported.audienceId}/versions`, h)) as unknown as { version: number; files: { fileName: string }[] }[];
   const latest = all.find((x) => x.version === exported.version);
   for (const f of latest?.files ?? []) console.log(`   outbound file ${path.resolve(process.env.OUTBOX_DIR ?? '.var/outbox', tenant.orgId, f.fileName)}`);
   console.log(`\nThe loop took ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+async function share(h: Record<string, string>, listId: string): Promise<Json & { audienceId: string; version: number }> {
+  const { exportId } = (await call('POST', `${urls.identity}/v1/lists/${listId}/share`, h, { dataSource: 'defaultDataSource', segmentId: '1001', audienceName: 'Visited pricing page', mode: 'incremental' })) as { exportId: string };
+  return waitFor('the audience to be published', async () => {
+    const res = await fetch(`${urls.publication}/v1/exports/${exportId}`, { headers: h });
+    if (res.status !== 200) return null;
+    const e = (await res.json()) as Json & { audienceId: string; version: number };
+    return e.status === 'published' || e.status === 'rejected' ? e : null;
+  });
 }
 
 main().catch((err) => {
