@@ -80,7 +80,7 @@ export class Client {
     return waitFor(
       async () => {
         const a = await this.call<ExportView>('audience-publication', 'GET', `/v1/exports/${exportId}`);
-        return a.status === 200 && ['published', 'rejected', 'failed'].includes(a.body.status) && a.body;
+        return a.status === 200 && ['published', 'rejected', 'superseded', 'failed'].includes(a.body.status) && a.body;
       },
       { timeoutMs: 60000, what: `export ${exportId}` },
     );

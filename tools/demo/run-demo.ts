@@ -124,7 +124,7 @@ async function share(h: Record<string, string>, listId: string): Promise<Json & 
     const res = await fetch(`${urls.publication}/v1/exports/${exportId}`, { headers: h });
     if (res.status !== 200) return null;
     const e = (await res.json()) as Json & { audienceId: string; version: number };
-    return e.status === 'published' || e.status === 'rejected' ? e : null;
+    return ['published', 'rejected', 'superseded', 'failed'].includes(String(e.status)) ? e : null;
   });
 }
 

@@ -194,6 +194,39 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect(again).toMatchObject({ status: 'published', version: 1, chunks: { received: 5, expected: 5 } });
   });
 
+  it('publishes shares in the order they were requested: an older share that assembles last is superseded', async () => {
+    const org = acme.orgId;
+    const older = ListExportBuilder.share('exp-o1').segment('34').sharedAt(new Date(Date.now() - 60_000)).identifiers(visitorIds(0, 20)).chunksOf(10).build();
+    const newer = ListExportBuilder.share('exp-o2').segment('34').sharedAt(new Date()).identifiers(visitorIds(5, 30)).chunksOf(10).build();
+    // the older share's last chunk is late (another partition, a slow producer): the newer completes first
+    await driver.share(org, older.slice(0, 1));
+    await driver.share(org, newer);
+    const published = await api.settled('exp-o2');
+    expect(published).toMatchObject({ status: 'published', version: 1, size: 25 });
+    await driver.share(org, older.slice(1));
+    const superseded = await api.settled('exp-o1');
+    expect(superseded).toMatchObject({ status: 'superseded', version: null });
+    expect((superseded as unknown as { error: string }).error).toMatch(/^superseded: a share of this audience requested later/);
+    // the audience stays at the newer snapshot: no version turns it back
+    expect((await api.versions(published.audienceId)).map((v) => v.version)).toEqual([1]);
+    expect(await api.allMembers(published.audienceId, 1, 1000)).toEqual(visitorIds(5, 30));
+    expect(driver.eventsFor(published.audienceId)).toHaveLength(1);
+
+    // both assembled before the publisher looks: the older goes first, then the newer on top of it
+    const a = ListExportBuilder.share('exp-o3').segment('35').sharedAt(new Date(Date.now() - 1000)).identifiers(visitorIds(0, 10)).build();
+    const b = ListExportBuilder.share('exp-o4').segment('35').sharedAt(new Date()).identifiers(visitorIds(3, 13)).build();
+    await driver.share(org, [...b, ...a]);
+    const [va, vb] = [await api.settled('exp-o3'), await api.settled('exp-o4')];
+    if (va.status === 'published') {
+      expect([va.version, vb.version]).toEqual([1, 2]);
+      expect(vb).toMatchObject({ added: 3, removed: 3, size: 10 });
+    } else {
+      expect(va.status).toBe('superseded'); // b was published before a had even arrived
+      expect(vb).toMatchObject({ status: 'published', version: 1 });
+    }
+    expect(await api.allMembers(vb.audienceId, vb.version!, 1000)).toEqual(visitorIds(3, 13));
+  });
+
   it('fails an export whose chunks never all arrive, and frees its staging', async () => {
     const chunks = ListExportBuilder.share('exp-lost').segment('33').identifiers(visitorIds(0, 30)).chunksOf(10).build();
     await driver.share(acme.orgId, [chunks[0], chunks[2]]);

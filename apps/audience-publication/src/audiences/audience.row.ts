@@ -15,6 +15,8 @@ export interface AudienceRow {
   currentVersion: number;
   size: number;
   pendingExportPk: number | null;
+  /** sharedAt of the newest share published or being published. */
+  lastSharedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -48,6 +50,7 @@ export function toAudienceRow(r: Record<string, unknown>): AudienceRow {
     currentVersion: num(r.current_version),
     size: num(r.size),
     pendingExportPk: numOrNull(r.pending_export_pk),
+    lastSharedAt: iso(r.last_shared_at),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
   };

@@ -38,8 +38,12 @@ export class AudiencesRepository {
     return toAudienceRow(rows[0]);
   }
 
-  async setPending(manager: EntityManager, audiencePk: number, exportPk: number): Promise<void> {
-    await manager.query('UPDATE audiences SET pending_export_pk = ? WHERE audience_pk = ?', [exportPk, audiencePk]);
+  async setPending(manager: EntityManager, audiencePk: number, exportPk: number, sharedAt: string | null): Promise<void> {
+    await manager.query('UPDATE audiences SET pending_export_pk = ?, last_shared_at = COALESCE(?, last_shared_at) WHERE audience_pk = ?', [
+      exportPk,
+      sharedAt ? new Date(sharedAt) : null,
+      audiencePk,
+    ]);
   }
 
   async completeVersion(manager: EntityManager, audiencePk: number, version: number, size: number): Promise<void> {

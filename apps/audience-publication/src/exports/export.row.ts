@@ -2,7 +2,7 @@ import type { PolicyRecord } from '@audx/contracts';
 import type { ExportMode } from '../outbound/outbound-plan';
 import { iso, jsonArray, num, numOrNull } from '../common/sql';
 
-export type ExportStatus = 'receiving' | 'assembled' | 'publishing' | 'published' | 'rejected' | 'failed';
+export type ExportStatus = 'receiving' | 'assembled' | 'publishing' | 'published' | 'rejected' | 'superseded' | 'failed';
 
 /** One export (a share of a list), as stored. */
 export interface ExportRow {
@@ -38,6 +38,8 @@ export interface ExportRow {
   removed: number | null;
   policyViolations: PolicyRecord[];
   error: string | null;
+  /** When the share was requested (null for a producer that does not say). */
+  sharedAt: string | null;
   createdAt: string;
   assembledAt: string | null;
   finishedAt: string | null;
@@ -77,6 +79,7 @@ export function toExportRow(r: Record<string, unknown>): ExportRow {
     removed: numOrNull(r.removed),
     policyViolations: jsonArray<PolicyRecord>(r.policy_violations),
     error: (r.error as string | null) ?? null,
+    sharedAt: iso(r.shared_at),
     createdAt: iso(r.created_at)!,
     assembledAt: iso(r.assembled_at),
     finishedAt: iso(r.finished_at),

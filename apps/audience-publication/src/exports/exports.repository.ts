@@ -20,9 +20,22 @@ export class ExportsRepository {
   async ensure(manager: EntityManager, e: NewExport): Promise<void> {
     const p = e.payload;
     await manager.query(
-      `INSERT IGNORE INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving')`,
-      [e.orgId, p.exportId, p.listId, p.dataSource, p.segmentId, p.audienceName, e.audienceId, p.mode, JSON.stringify(p.labels), JSON.stringify(p.exportControls), p.dpid],
+      `INSERT IGNORE INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, shared_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving')`,
+      [
+        e.orgId,
+        p.exportId,
+        p.listId,
+        p.dataSource,
+        p.segmentId,
+        p.audienceName,
+        e.audienceId,
+        p.mode,
+        JSON.stringify(p.labels),
+        JSON.stringify(p.exportControls),
+        p.dpid,
+        p.sharedAt ? new Date(p.sharedAt) : null,
+      ],
     );
   }
 
@@ -115,10 +128,10 @@ export class ExportsRepository {
     return affectedRows(r);
   }
 
-  /** Exports waiting for the publisher, oldest first. */
+  /** Exports waiting for the publisher, in the order they were shared (when assembled, for a producer that does not say). */
   async queue(limit: number): Promise<{ exportPk: number; orgId: string; audienceId: string }[]> {
     const rows: { export_pk: string; org_id: string; audience_id: string }[] = await this.dataSource.query(
-      "SELECT export_pk, org_id, audience_id FROM exports WHERE status IN ('assembled', 'publishing') ORDER BY assembled_at, export_pk LIMIT ?",
+      "SELECT export_pk, org_id, audience_id FROM exports WHERE status IN ('assembled', 'publishing') ORDER BY COALESCE(shared_at, assembled_at), export_pk LIMIT ?",
       [limit],
     );
     return rows.map((r) => ({ exportPk: num(r.export_pk), orgId: r.org_id, audienceId: r.audience_id }));
@@ -150,6 +163,14 @@ export class ExportsRepository {
     );
   }
 
+  /** A share requested before one its audience already published: never published, it would turn the audience back. */
+  async supersede(manager: EntityManager, exportPk: number, publishedSharedAt: string): Promise<void> {
+    await manager.query("UPDATE exports SET status = 'superseded', error = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?", [
+      `superseded: a share of this audience requested later (${publishedSharedAt}) was published first`,
+      exportPk,
+    ]);
+  }
+
   /** A publication attempt that failed (it will be retried); shown on the export. */
   async noteError(exportPk: number, error: string): Promise<void> {
     await this.dataSource.query('UPDATE exports SET error = ? WHERE export_pk = ?', [error.slice(0, 500), exportPk]);
@@ -158,7 +179,7 @@ export class ExportsRepository {
   /** Finished exports whose staged identifiers are still there. */
   async needingCleanup(limit: number): Promise<number[]> {
     const rows: { export_pk: string }[] = await this.dataSource.query(
-      "SELECT export_pk FROM exports WHERE staging_cleared = 0 AND status IN ('published', 'rejected', 'failed') LIMIT ?",
+      "SELECT export_pk FROM exports WHERE staging_cleared = 0 AND status IN ('published', 'rejected', 'superseded', 'failed') LIMIT ?",
       [limit],
     );
     return rows.map((r) => num(r.export_pk));

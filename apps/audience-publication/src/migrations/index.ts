@@ -1,5 +1,6 @@
 import { Initial1764489600000 } from './1764489600000-initial';
 import { Publication1764662400000 } from './1764662400000-publication';
+import { ShareOrder1764990000000 } from './1764990000000-share-order';
 
 /** In order; applied on start (synchronize is off). */
-export const migrations = [Initial1764489600000, Publication1764662400000];
+export const migrations = [Initial1764489600000, Publication1764662400000, ShareOrder1764990000000];

@@ -17,7 +17,7 @@ import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
 import { publishedEventId } from './published-event-id';
 
-export type PublishOutcome = 'published' | 'rejected' | 'busy' | 'skipped';
+export type PublishOutcome = 'published' | 'rejected' | 'superseded' | 'busy' | 'skipped';
 
 /**
  * Turns an assembled export into the next version of its audience, in two transactions.
@@ -86,6 +86,12 @@ export class PublishExport {
         dpid: e.dpid,
       });
       if (audience.pendingExportPk !== null && audience.pendingExportPk !== exportPk) return 'busy';
+      if (e.sharedAt && audience.lastSharedAt && e.sharedAt < audience.lastSharedAt) {
+        await this.exports.supersede(manager, exportPk, audience.lastSharedAt);
+        this.metrics.exports.inc({ outcome: 'superseded' });
+        this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId }, 'export superseded by a later share');
+        return 'superseded';
+      }
       const stamp = await this.clock.next(manager, e.orgId, e.dpid);
       await this.exports.claim(manager, exportPk, {
         audiencePk: audience.audiencePk,
@@ -94,7 +100,7 @@ export class PublishExport {
         maxLines: this.config.OUTBOUND_MAX_LINES,
         gzip: this.config.OUTBOUND_GZIP,
       });
-      await this.audiences.setPending(manager, audience.audiencePk, exportPk);
+      await this.audiences.setPending(manager, audience.audiencePk, exportPk, e.sharedAt);
       return 'publishing';
     });
   }

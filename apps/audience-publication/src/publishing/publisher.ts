@@ -61,7 +61,7 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
         const outcome = await this.publishExport.run(exportPk);
         this.failures.delete(exportPk);
         if (outcome === 'busy') heldBack.add(audience);
-        if (outcome === 'published' || outcome === 'rejected') await this.afterwards(exportPk);
+        if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded') await this.afterwards(exportPk);
       } catch (err) {
         heldBack.add(audience);
         const count = (failure?.count ?? 0) + 1;

@@ -56,6 +56,11 @@ export class ListExportBuilder {
     return this;
   }
 
+  sharedAt(at: Date): this {
+    this.p.sharedAt = at.toISOString();
+    return this;
+  }
+
   chunksOf(size: number): this {
     this.chunkSize = size;
     return this;

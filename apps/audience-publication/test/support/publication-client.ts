@@ -152,7 +152,7 @@ export class PublicationApi {
         const res = await this.get(`/v1/exports/${encodeURIComponent(exportId)}`);
         if (res.status !== 200) return false;
         const e = await json<ExportView>(res);
-        return ['published', 'rejected', 'failed'].includes(e.status) && e;
+        return ['published', 'rejected', 'superseded', 'failed'].includes(e.status) && e;
       },
       { timeoutMs, intervalMs: 150, what: `export ${exportId} settled` },
     );

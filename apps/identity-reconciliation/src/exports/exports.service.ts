@@ -49,6 +49,8 @@ export class ExportsService {
     const started = Date.now();
     const chunkSize = this.config.EXPORT_CHUNK_SIZE;
     const result = await this.runtime.transaction(async (manager, outbox) => {
+      // taken before the first read, so a later share reads a snapshot at least as new
+      const sharedAt = new Date().toISOString();
       const list = await this.lists.find(manager, orgId, listId);
       if (!list) throw Errors.notFound('list');
       const ds = await this.dataSources.resolve(manager, orgId, body.dataSource, outbox);
@@ -72,6 +74,7 @@ export class ExportsService {
           seq,
           last,
           identifiers,
+          sharedAt,
           ...(last ? { totals: { ...totals, chunks: seq + 1 } } : {}),
         });
         seq++;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NonEmpty, SegmentIdSchema } from './common';
+import { IsoDateSchema, NonEmpty, SegmentIdSchema } from './common';
 
 const Count = z.number().int().nonnegative();
 
@@ -16,6 +16,8 @@ export const ListExportedSchema = z.object({
   seq: z.number().int().nonnegative(),
   last: z.boolean(),
   identifiers: z.array(NonEmpty),
+  /** When the share was requested: versions of an audience follow this order, whatever order exports assemble in. */
+  sharedAt: IsoDateSchema.optional(),
   totals: z
     .object({ chunks: z.number().int().positive(), members: Count, withIdentifier: Count, complement: Count, blocked: Count, identifiers: Count })
     .optional(),
@@ -35,5 +37,6 @@ export const listExportedExample: ListExported = {
   seq: 0,
   last: true,
   identifiers: ['59767559181262060060278870901087098252'],
+  sharedAt: '2026-12-01T10:00:00.000Z',
   totals: { chunks: 1, members: 2, withIdentifier: 1, complement: 1, blocked: 0, identifiers: 1 },
 };
