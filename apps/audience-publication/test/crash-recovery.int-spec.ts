@@ -124,4 +124,22 @@ describe('audience-publication killed between writing a version and publishing i
     await driver.waitForEvents(v2.audienceId, 2);
     expect(driver.eventsFor(v2.audienceId).map((e) => e.payload.version)).toEqual([1, 2]);
   });
+
+  it('prunes after a restart the versions a publication killed after its commit never pruned', async () => {
+    await running.shift()!.stop();
+    await driver.waitForEmptyGroup();
+    // keeping 2, version 3 makes version 1 prunable; the process dies between the commit and the prune
+    const crashing = await spawnPublication({ ...env, AUDIENCE_KEEP_VERSIONS: '2', PUBLICATION_CRASH_AFTER: 'version' });
+    await driver.share(tenant.orgId, ListExportBuilder.share('exp-c3').identifiers(visitorIds(10, 70)).build());
+    expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const versionsOf = async () =>
+      (await db.query('SELECT v.version FROM audience_versions v JOIN audiences a ON a.audience_pk = v.audience_pk WHERE a.org_id = ? ORDER BY v.version', [tenant.orgId]))[0] as { version: number }[];
+    expect((await versionsOf()).map((v) => Number(v.version))).toEqual([1, 2, 3]);
+    await driver.waitForEmptyGroup();
+
+    const restarted = await (await ServiceProcess.create('audience-publication', { ...env, AUDIENCE_KEEP_VERSIONS: '2' })).start();
+    running.push(restarted);
+    await waitFor(async () => (await versionsOf()).length === 2, { timeoutMs: 30000, what: 'version 1 pruned by the sweep' });
+    expect((await versionsOf()).map((v) => Number(v.version))).toEqual([2, 3]);
+  });
 });

@@ -93,6 +93,17 @@ export class AudiencesRepository {
     return rows.length ? toVersionRow(rows[0]) : null;
   }
 
+  /** Audiences holding more than `keep` versions (a prune interrupted by a crash, or a lowered setting). */
+  async withExcessVersions(keep: number, limit: number): Promise<{ orgId: string; audiencePk: number; currentVersion: number }[]> {
+    const rows: { org_id: string; audience_pk: string; current_version: string }[] = await this.dataSource.query(
+      `SELECT a.org_id, a.audience_pk, a.current_version FROM audiences a
+        WHERE EXISTS (SELECT 1 FROM audience_versions v WHERE v.audience_pk = a.audience_pk AND v.version <= a.current_version - ?)
+        LIMIT ?`,
+      [keep, limit],
+    );
+    return rows.map((r) => ({ orgId: r.org_id, audiencePk: Number(r.audience_pk), currentVersion: Number(r.current_version) }));
+  }
+
   async versionsOlderThan(audiencePk: number, version: number): Promise<VersionRow[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM audience_versions WHERE audience_pk = ? AND version < ? ORDER BY version', [
       audiencePk,

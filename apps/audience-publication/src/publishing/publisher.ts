@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import type { PublicationConfig } from '../config';
 import { ExportQueueSignal } from '../exports/export-queue.signal';
 import { ExportsRepository } from '../exports/exports.repository';
-import { PublishExport } from './publish-export.usecase';
+import { PublishExport, PublishOutcome } from './publish-export.usecase';
+
+/** How often audiences are checked for versions a crashed publication left unpruned. */
+const PRUNE_SWEEP_MS = 60_000;
 import { VersionPruner } from './version-pruner';
 
 /**
@@ -18,6 +21,7 @@ import { VersionPruner } from './version-pruner';
 export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop: BackgroundLoop;
   private readonly failures = new Map<number, { count: number; retryAt: number }>();
+  private nextPruneSweep = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: PublicationConfig,
@@ -57,11 +61,11 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
         heldBack.add(audience);
         continue;
       }
+      let outcome: PublishOutcome;
       try {
-        const outcome = await this.publishExport.run(exportPk);
+        outcome = await this.publishExport.run(exportPk);
         this.failures.delete(exportPk);
         if (outcome === 'busy') heldBack.add(audience);
-        if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded') await this.afterwards(exportPk);
       } catch (err) {
         heldBack.add(audience);
         const count = (failure?.count ?? 0) + 1;
@@ -69,6 +73,11 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
         const message = err instanceof Error ? err.message : String(err);
         this.logger.error({ exportPk, attempt: count, err: message }, 'publication failed; will retry');
         await this.exports.noteError(exportPk, message).catch(() => undefined);
+        continue;
+      }
+      // housekeeping of a finished export: a failure here is not a publication failure (the sweeps below retry it)
+      if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded') {
+        await this.afterwards(exportPk).catch((err: unknown) => this.logger.warn({ exportPk, err: String(err) }, 'cleanup after publication failed; retried by the sweep'));
       }
     }
     const abandoned = await this.exports.failIncomplete(this.config.EXPORT_ASSEMBLY_TIMEOUT_SECONDS);
@@ -76,6 +85,10 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
     for (const exportPk of await this.exports.needingCleanup(20)) {
       if (this.loop.isStopped) return;
       await this.exports.clearStaging(exportPk);
+    }
+    if (Date.now() >= this.nextPruneSweep) {
+      this.nextPruneSweep = Date.now() + PRUNE_SWEEP_MS;
+      await this.pruner.sweep();
     }
   }
 

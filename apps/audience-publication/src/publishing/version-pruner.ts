@@ -22,6 +22,13 @@ export class VersionPruner {
     @Inject(OutboundFileWriter) private readonly files: OutboundFileWriter,
   ) {}
 
+  /** Prunes audiences a publication did not (the process died between its commit and its prune). */
+  async sweep(limit = 20): Promise<number> {
+    let pruned = 0;
+    for (const a of await this.audiences.withExcessVersions(this.config.AUDIENCE_KEEP_VERSIONS, limit)) pruned += await this.prune(a.orgId, a.audiencePk, a.currentVersion);
+    return pruned;
+  }
+
   async prune(orgId: string, audiencePk: number, currentVersion: number): Promise<number> {
     const oldest = oldestKept(currentVersion, this.config.AUDIENCE_KEEP_VERSIONS);
     const old = await this.audiences.versionsOlderThan(audiencePk, oldest);
