@@ -159,6 +159,22 @@ describe('AccessTokenGuard in a service of its own (real IMS, MySQL, Kafka)', ()
       expect((await read(await client.accessToken(a.clientId, a.clientSecret), a.clientId, orgA)).status).toBe(200);
     });
 
+    it('cascading=all refuses the tokens held, not one requested right after in the same second', async () => {
+      const cascading = await client.createIntegration(orgA, ['read']);
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000))); // so that all of it happens within one second
+      const held = await client.accessToken(cascading.clientId, cascading.clientSecret);
+      const started = Date.now();
+      const r = await http(`${ims.url}/ims/invalidate_token/v2`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: held, cascading: 'all', client_id: cascading.clientId, client_secret: cascading.clientSecret }).toString(),
+      });
+      expect(r.status).toBe(200);
+      const next = await client.accessToken(cascading.clientId, cascading.clientSecret);
+      await refusedWithin(held, cascading.clientId, orgA, started);
+      expect((await read(next, cascading.clientId, orgA)).status).toBe(200);
+    });
+
     it("a deleted client's tokens are refused within a second", async () => {
       const doomed = await client.createIntegration(orgA, ['read']);
       const tokens = [await client.accessToken(doomed.clientId, doomed.clientSecret), await client.accessToken(doomed.clientId, doomed.clientSecret, 'read')];

@@ -13,8 +13,10 @@ describe(RemoteJwks.name, () => {
   let calls: number;
   let now: number;
   let down: boolean;
+  let hanging: boolean;
   const fetchStub: typeof fetch = async () => {
     calls++;
+    if (hanging) return new Promise<Response>(() => undefined);
     if (down) throw new Error('ECONNREFUSED');
     return new Response(JSON.stringify({ keys: served }), { status: 200 });
   };
@@ -25,6 +27,7 @@ describe(RemoteJwks.name, () => {
     calls = 0;
     now = 1_000_000;
     down = false;
+    hanging = false;
     sut = new RemoteJwks('http://ims/ims/keys', { cacheMaxAgeMs: 60_000, cooldownMs: 10_000, fetch: fetchStub, now: () => now });
   });
 
@@ -51,6 +54,39 @@ describe(RemoteJwks.name, () => {
     now += 60_000;
     down = true;
     expect(await sut.getKey('k1')).not.toBeNull();
+    expect(calls).toBe(2);
+  });
+
+  it('while IMS is down, refetches a stale set and tries unknown kids at most once per cooldown', async () => {
+    await sut.getKey('k1');
+    now += 60_000;
+    down = true;
+    for (let i = 0; i < 5; i++) {
+      expect(await sut.getKey('k1')).not.toBeNull();
+      expect(await sut.getKey('forged')).toBeNull();
+    }
+    expect(calls).toBe(2);
+    now += 10_000;
+    for (let i = 0; i < 5; i++) expect(await sut.getKey('forged')).toBeNull();
+    expect(calls).toBe(3);
+  });
+
+  it('serves a stale set at once and refreshes it in the background', async () => {
+    await sut.getKey('k1');
+    now += 60_000;
+    hanging = true;
+    expect(await sut.getKey('k1')).not.toBeNull(); // would wait forever on the fetch
+    expect(await sut.getKey('k1')).not.toBeNull();
+    expect(calls).toBe(2);
+  });
+
+  it('picks up a new key from the background refresh', async () => {
+    await sut.getKey('k1');
+    now += 60_000;
+    served = [k2];
+    expect(await sut.getKey('k1')).not.toBeNull(); // stale, served
+    expect(await sut.getKey('k2')).not.toBeNull(); // from the refresh it started
+    expect(await sut.getKey('k1')).toBeNull();
     expect(calls).toBe(2);
   });
 

@@ -56,10 +56,11 @@ export interface RemoteJwksOptions {
 }
 
 /**
- * The key set served by IMS at `/ims/keys`, cached: refetched when older than `cacheMaxAgeMs`, or
- * on an unknown kid at most once per `cooldownMs` (so forged kids cannot make us hammer IMS).
+ * The key set served by IMS at `/ims/keys`, cached: refetched in the background when older than
+ * `cacheMaxAgeMs` (the stale set serves meanwhile), or on an unknown kid; either at most once per
+ * `cooldownMs`, so that forged kids or an unreachable IMS cannot make every request wait on a fetch.
  * IMS publishes a new key `IMS_KEY_PUBLISH_LEAD_SECONDS` before signing with it; keep
- * `cacheMaxAgeMs` below that lead. When IMS is unreachable a stale set keeps serving.
+ * `cacheMaxAgeMs` below that lead.
  */
 export class RemoteJwks implements KeySource {
   private keys = new Map<string, KeyObject>();
@@ -84,16 +85,16 @@ export class RemoteJwks implements KeySource {
   }
 
   async getKey(kid: string): Promise<KeyObject | null> {
+    // with no set at all there is nothing to serve: wait (on failure the caller answers 503)
+    if (this.fetchedAt === -Infinity) await this.refresh();
     const now = this.now();
-    const stale = now - this.fetchedAt >= this.cacheMaxAgeMs;
-    const unknown = !this.keys.has(kid);
-    if (stale || (unknown && now - this.attemptedAt >= this.cooldownMs)) {
-      try {
-        await this.refresh();
-      } catch (err) {
-        // a stale set is better than none; with no set at all, the caller answers 503
-        if (this.fetchedAt === -Infinity) throw err;
-      }
+    const cooled = now - this.attemptedAt >= this.cooldownMs;
+    if (!this.keys.has(kid)) {
+      // perhaps a new key: worth one wait (or joining a fetch already under way)
+      if (cooled || this.inflight) await this.refresh().catch(() => undefined);
+    } else if (cooled && now - this.fetchedAt >= this.cacheMaxAgeMs) {
+      // the stale set keeps serving; a failure is retried after the cooldown
+      this.refresh().catch(() => undefined);
     }
     return this.keys.get(kid) ?? null;
   }

@@ -2,7 +2,8 @@ import { Topics } from '@audx/contracts';
 import { RevocationList, clientRevocationId, parseRevocation, revocationHandler } from './revocations';
 
 const NOW = 1_800_000_000;
-const token = (jti: string, client_id = 'c1', iat = NOW - 10) => ({ jti, client_id, iat });
+const NOW_MS = NOW * 1000;
+const token = (jti: string, client_id = 'c1', createdAtMs = NOW_MS - 10_000) => ({ jti, client_id, created_at: String(createdAtMs) });
 
 describe(RevocationList.name, () => {
   let sut: RevocationList;
@@ -17,17 +18,25 @@ describe(RevocationList.name, () => {
     expect(sut.isRevoked(token('j1'), NOW + 61)).toBe(false);
   });
 
-  it('revokes every token of a deleted client, whatever its iat', () => {
+  it('revokes every token of a deleted client, whatever its age', () => {
     sut.add(clientRevocationId('c1'), NOW + 60, NOW);
-    expect(sut.isRevoked(token('a', 'c1', NOW - 1000), NOW)).toBe(true);
-    expect(sut.isRevoked(token('b', 'c1', NOW + 5), NOW)).toBe(true);
+    expect(sut.isRevoked(token('a', 'c1', NOW_MS - 1_000_000), NOW)).toBe(true);
+    expect(sut.isRevoked(token('b', 'c1', NOW_MS + 5000), NOW)).toBe(true);
     expect(sut.isRevoked(token('c', 'c2'), NOW)).toBe(false);
   });
 
-  it('revokes the tokens of a client issued at or before a cut-off (cascading)', () => {
-    sut.add(clientRevocationId('c1', NOW), NOW + 60, NOW);
-    expect(sut.isRevoked(token('old', 'c1', NOW), NOW)).toBe(true);
-    expect(sut.isRevoked(token('new', 'c1', NOW + 1), NOW)).toBe(false);
+  it('revokes the tokens of a client created at or before a cut-off in ms (cascading)', () => {
+    const cut = NOW_MS + 500;
+    sut.add(clientRevocationId('c1', cut), NOW + 60, NOW);
+    expect(sut.isRevoked(token('old', 'c1', cut), NOW)).toBe(true);
+    // issued later in the same second as the cut-off: not revoked
+    expect(sut.isRevoked(token('new', 'c1', cut + 1), NOW)).toBe(false);
+  });
+
+  it('reads a cut-off in epoch seconds (published before ms) as the end of that second', () => {
+    sut.add(`client:c1:${NOW}`, NOW + 60, NOW);
+    expect(sut.isRevoked(token('same-second', 'c1', NOW_MS + 999), NOW)).toBe(true);
+    expect(sut.isRevoked(token('next-second', 'c1', NOW_MS + 1000), NOW)).toBe(false);
   });
 
   it('ignores entries already expired and prunes the ones that expire', () => {
@@ -41,8 +50,10 @@ describe(RevocationList.name, () => {
 
   it('parses synthetic client ids, including client ids with colons', () => {
     expect(parseRevocation('0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', 5)).toEqual({ kind: 'token', jti: '0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', exp: 5 });
-    expect(parseRevocation('client:abc', 5)).toEqual({ kind: 'client', clientId: 'abc', issuedAtOrBefore: Number.POSITIVE_INFINITY, exp: 5 });
-    expect(parseRevocation('client:a:b:123', 5)).toEqual({ kind: 'client', clientId: 'a:b', issuedAtOrBefore: 123, exp: 5 });
+    expect(parseRevocation('client:abc', 5)).toEqual({ kind: 'client', clientId: 'abc', createdAtOrBeforeMs: Number.POSITIVE_INFINITY, exp: 5 });
+    expect(parseRevocation('client:a:b:1800000000123', 5)).toEqual({ kind: 'client', clientId: 'a:b', createdAtOrBeforeMs: 1_800_000_000_123, exp: 5 });
+    expect(parseRevocation('client:a:b:123', 5)).toEqual({ kind: 'client', clientId: 'a:b', createdAtOrBeforeMs: 123_999, exp: 5 });
+    expect(parseRevocation(clientRevocationId('a:b', NOW_MS), 5)).toMatchObject({ clientId: 'a:b', createdAtOrBeforeMs: NOW_MS });
   });
 
   it('is fed by a topic handler for services that use their group consumer', async () => {
@@ -51,6 +62,6 @@ describe(RevocationList.name, () => {
     const exp = Math.floor(Date.now() / 1000) + 60;
     const envelope = { id: 'e', type: 'TokenRevoked', version: 1, orgId: 'ims', occurredAt: new Date().toISOString(), correlationId: null, producer: 'ims', payload: { jti: 'j9', exp } };
     await handler.handle({ envelope, manager: null as never, outbox: null as never });
-    expect(sut.isRevoked({ jti: 'j9', client_id: 'x', iat: 0 })).toBe(true);
+    expect(sut.isRevoked({ jti: 'j9', client_id: 'x', created_at: '0' })).toBe(true);
   });
 });

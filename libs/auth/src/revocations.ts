@@ -5,31 +5,38 @@ import { TopicHandler, handlerFor } from '@audx/messaging';
  * Revocations travel on `ims.token.revoked` as `{jti, exp}`. Besides single tokens (jti = the
  * token's jti, a UUID), IMS revokes every token of a client at once with a synthetic jti:
  * `client:<clientId>` (the client was deleted: all its tokens) or `client:<clientId>:<t>` (every
- * token of that client issued at or before epoch second t: `cascading=all` invalidation). `exp` is
- * when the entry stops mattering, because every token it covers has expired by then.
+ * token of that client created at or before epoch millisecond t, by its `created_at` claim:
+ * `cascading=all` invalidation). `exp` is when the entry stops mattering, because every token it
+ * covers has expired by then.
  */
 export const CLIENT_REVOCATION_PREFIX = 'client:';
 
-export function clientRevocationId(clientId: string, issuedAtOrBefore?: number): string {
-  return issuedAtOrBefore === undefined ? `${CLIENT_REVOCATION_PREFIX}${clientId}` : `${CLIENT_REVOCATION_PREFIX}${clientId}:${issuedAtOrBefore}`;
+export function clientRevocationId(clientId: string, createdAtOrBeforeMs?: number): string {
+  return createdAtOrBeforeMs === undefined ? `${CLIENT_REVOCATION_PREFIX}${clientId}` : `${CLIENT_REVOCATION_PREFIX}${clientId}:${createdAtOrBeforeMs}`;
 }
+
+/** Cut-offs under 10^12 are epoch seconds, as published before milliseconds: the end of that second. */
+const SECONDS_CUT_OFF_BELOW = 1e12;
 
 export type Revocation =
   | { kind: 'token'; jti: string; exp: number }
-  | { kind: 'client'; clientId: string; issuedAtOrBefore: number; exp: number };
+  | { kind: 'client'; clientId: string; createdAtOrBeforeMs: number; exp: number };
 
 export function parseRevocation(jti: string, exp: number): Revocation {
   if (!jti.startsWith(CLIENT_REVOCATION_PREFIX)) return { kind: 'token', jti, exp };
   const rest = jti.slice(CLIENT_REVOCATION_PREFIX.length);
-  const cut = /^(.+):(\d{1,12})$/.exec(rest);
-  if (cut) return { kind: 'client', clientId: cut[1], issuedAtOrBefore: Number(cut[2]), exp };
-  return { kind: 'client', clientId: rest, issuedAtOrBefore: Number.POSITIVE_INFINITY, exp };
+  const cut = /^(.+):(\d{1,13})$/.exec(rest);
+  if (!cut) return { kind: 'client', clientId: rest, createdAtOrBeforeMs: Number.POSITIVE_INFINITY, exp };
+  const t = Number(cut[2]);
+  return { kind: 'client', clientId: cut[1], createdAtOrBeforeMs: t < SECONDS_CUT_OFF_BELOW ? t * 1000 + 999 : t, exp };
 }
 
 export interface RevocableToken {
   jti: string;
   client_id: string;
-  iat: number;
+  /** Epoch milliseconds as a string (Adobe's claim); cut-offs compare to it, not to `iat` (seconds). */
+  created_at: string;
+  iat?: number;
 }
 
 /**
@@ -39,7 +46,7 @@ export interface RevocableToken {
  */
 export class RevocationList {
   private readonly tokens = new Map<string, number>();
-  private readonly clients = new Map<string, { issuedAtOrBefore: number; exp: number }[]>();
+  private readonly clients = new Map<string, { createdAtOrBeforeMs: number; exp: number }[]>();
   private isReady = false;
 
   get ready(): boolean {
@@ -64,7 +71,7 @@ export class RevocationList {
       return;
     }
     const entries = this.clients.get(r.clientId) ?? [];
-    entries.push({ issuedAtOrBefore: r.issuedAtOrBefore, exp: r.exp });
+    entries.push({ createdAtOrBeforeMs: r.createdAtOrBeforeMs, exp: r.exp });
     this.clients.set(r.clientId, entries);
   }
 
@@ -72,7 +79,10 @@ export class RevocationList {
     const exp = this.tokens.get(token.jti);
     if (exp !== undefined && exp >= nowSec) return true;
     const entries = this.clients.get(token.client_id);
-    return !!entries?.some((e) => e.exp >= nowSec && token.iat <= e.issuedAtOrBefore);
+    // a token without a readable created_at is judged by the start of its iat second: never let it escape a cut-off
+    const claimed = Number(token.created_at);
+    const createdAt = Number.isFinite(claimed) ? claimed : (token.iat ?? 0) * 1000;
+    return !!entries?.some((e) => e.exp >= nowSec && createdAt <= e.createdAtOrBeforeMs);
   }
 
   /** Drops entries whose tokens have all expired. */

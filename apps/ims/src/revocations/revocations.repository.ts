@@ -13,13 +13,13 @@ export class RevocationsRepository {
   }
 
   /** Whether a live revocation covers this token (its own jti, or a cut-off of its client). */
-  async covers(token: { jti: string; clientId: string; iat: number }, nowSec: number): Promise<boolean> {
+  async covers(token: { jti: string; clientId: string; createdAtMs: number }, nowSec: number): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM revoked_tokens
         WHERE expires_at >= ?
-          AND (jti = ? OR (client_id = ? AND kind = 'client' AND (issued_at_or_before IS NULL OR issued_at_or_before >= ?)))
+          AND (jti = ? OR (client_id = ? AND kind = 'client' AND (created_at_or_before_ms IS NULL OR created_at_or_before_ms >= ?)))
         LIMIT 1`,
-      [Math.floor(nowSec), token.jti, token.clientId, token.iat],
+      [Math.floor(nowSec), token.jti, token.clientId, token.createdAtMs],
     );
     return rows.length > 0;
   }

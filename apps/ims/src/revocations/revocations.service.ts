@@ -13,7 +13,7 @@ export const NO_ORG = 'ims';
 
 export type RevocationRequest =
   | { kind: 'token'; jti: string; clientId: string; orgId: string | undefined; exp: number }
-  | { kind: 'client'; clientId: string; orgId: string | undefined; issuedAtOrBefore?: number; exp: number };
+  | { kind: 'client'; clientId: string; orgId: string | undefined; createdAtOrBeforeMs?: number; exp: number };
 
 /**
  * Records revocations in MySQL and publishes them on ims.token.revoked through the outbox, in the
@@ -43,13 +43,13 @@ export class RevocationsService implements OnModuleInit, OnModuleDestroy {
 
   /** Writes the revocation and its event; returns the published id. */
   async record(manager: EntityManager, outbox: OutboxWriter, r: RevocationRequest): Promise<{ jti: string; exp: number }> {
-    const jti = r.kind === 'token' ? r.jti : clientRevocationId(r.clientId, r.issuedAtOrBefore);
+    const jti = r.kind === 'token' ? r.jti : clientRevocationId(r.clientId, r.createdAtOrBeforeMs);
     const row = Object.assign(new RevokedToken(), {
       jti,
       kind: r.kind,
       clientId: r.clientId,
       orgId: r.orgId ?? null,
-      issuedAtOrBefore: r.kind === 'client' ? (r.issuedAtOrBefore ?? null) : null,
+      createdAtOrBeforeMs: r.kind === 'client' ? (r.createdAtOrBeforeMs ?? null) : null,
       expiresAt: r.exp,
       revokedAt: new Date(),
     });
@@ -61,7 +61,7 @@ export class RevocationsService implements OnModuleInit, OnModuleDestroy {
     this.list.add(revoked.jti, revoked.exp);
   }
 
-  covers(token: { jti: string; clientId: string; iat: number }): Promise<boolean> {
+  covers(token: { jti: string; clientId: string; createdAtMs: number }): Promise<boolean> {
     return this.repo.covers(token, Date.now() / 1000);
   }
 }

@@ -6,9 +6,10 @@ const bigintNumber: ValueTransformer = {
 };
 
 /**
- * One revocation: a token (`kind` token, `jti` its jti) or every token of a client issued at or
- * before `issuedAtOrBefore` (`kind` client, NULL = all: the client was deleted). The `jti` column
- * is the id published on ims.token.revoked (see clientRevocationId in @audx/auth).
+ * One revocation: a token (`kind` token, `jti` its jti) or every token of a client created (its
+ * `created_at` claim, epoch ms) at or before `createdAtOrBeforeMs` (`kind` client, NULL = all: the
+ * client was deleted). The `jti` column is the id published on ims.token.revoked (see
+ * clientRevocationId in @audx/auth).
  */
 @Entity('revoked_tokens')
 export class RevokedToken {
@@ -24,8 +25,8 @@ export class RevokedToken {
   @Column({ name: 'org_id', type: 'varchar', length: 40, nullable: true })
   orgId: string | null;
 
-  @Column({ name: 'issued_at_or_before', type: 'bigint', nullable: true, transformer: bigintNumber })
-  issuedAtOrBefore: number | null;
+  @Column({ name: 'created_at_or_before_ms', type: 'bigint', nullable: true, transformer: bigintNumber })
+  createdAtOrBeforeMs: number | null;
 
   /** Epoch seconds after which every token it covers has expired. */
   @Column({ name: 'expires_at', type: 'bigint', transformer: bigintNumber })

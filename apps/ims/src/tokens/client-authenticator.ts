@@ -41,14 +41,16 @@ export class ClientAuthenticator {
 
   /** 401 invalid_client on a wrong id or secret; 429 once the id or the address failed too often. */
   async authenticate(clientId: string, secret: string, address: string): Promise<AuthenticatedClient> {
-    const wait = this.limiter.retryAfter(clientId, address);
+    // the brake keys on a digest: a client_id may be as long as the form allows (16 KiB)
+    const clientKey = digest(clientId).toString('base64url');
+    const wait = this.limiter.retryAfter(clientKey, address);
     if (wait > 0) {
       this.failures.inc({ reason: 'throttled' });
       throw OAuthError.tooManyFailures(wait);
     }
     const client = await this.check(clientId, secret);
     if (!client) {
-      this.limiter.recordFailure(clientId, address);
+      this.limiter.recordFailure(clientKey, address);
       this.failures.inc({ reason: 'bad_credentials' });
       throw OAuthError.invalidClient();
     }

@@ -51,7 +51,7 @@ export class TokensService {
     if (!result.valid) return invalid(result.reason);
     const claims = result.claims;
     if (claims.client_id !== clientId) return invalid('token was not issued to this client_id');
-    if (await this.revocations.covers({ jti: claims.jti, clientId: claims.client_id, iat: claims.iat })) return invalid('token revoked');
+    if (await this.revocations.covers({ jti: claims.jti, clientId: claims.client_id, createdAtMs: Number(claims.created_at) })) return invalid('token revoked');
     return { valid: true, token: claims };
   }
 
@@ -74,9 +74,11 @@ export class TokensService {
     const claims = result.claims;
     if (claims.client_id !== client.clientId) throw new OAuthError('unauthorized_client', 'the token was not issued to this client');
     const cascading = ['all', 'true'].includes(form.get('cascading') ?? '');
-    const nowSec = Math.floor(Date.now() / 1000);
+    // in ms, so that a token issued later in this same second stays valid; never before the token
+    // named here (another replica's clock may run a little ahead)
+    const cutMs = Math.max(Date.now(), Number(claims.created_at));
     const request: RevocationRequest = cascading
-      ? { kind: 'client', clientId: claims.client_id, orgId: claims.org, issuedAtOrBefore: nowSec, exp: nowSec + this.config.IMS_TOKEN_TTL_SECONDS + REVOCATION_SLACK_SEC }
+      ? { kind: 'client', clientId: claims.client_id, orgId: claims.org, createdAtOrBeforeMs: cutMs, exp: Math.ceil(cutMs / 1000) + this.config.IMS_TOKEN_TTL_SECONDS + REVOCATION_SLACK_SEC }
       : { kind: 'token', jti: claims.jti, clientId: claims.client_id, orgId: claims.org, exp: claims.exp };
     const revoked = await this.runtime.transaction((manager, outbox) => this.revocations.record(manager, outbox, request));
     this.revocations.remember(revoked);

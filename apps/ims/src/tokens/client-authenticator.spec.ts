@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+import { Metrics } from '@audx/platform';
+import { loadImsConfig } from '../config';
+import { IntegrationsRepository } from '../integrations/integrations.repository';
+import { SecretHasher } from '../integrations/secret-hasher';
+import { ClientAuthenticator } from './client-authenticator';
+import { SlidingWindowLimiter } from './failure-limiter';
+import { OAuthError } from './oauth-error';
+
+describe(ClientAuthenticator.name, () => {
+  let sut: ClientAuthenticator;
+  let recordedKeys: string[];
+
+  beforeEach(() => {
+    const integrations = new IntegrationsRepository({} as DataSource);
+    jest.spyOn(integrations, 'findActive').mockResolvedValue(null);
+    const config = loadImsConfig({ NODE_ENV: 'test', IMS_AUTH_FAILURES_PER_CLIENT: '2', IMS_AUTH_FAILURES_PER_ADDRESS: '1000' });
+    sut = new ClientAuthenticator(integrations, new SecretHasher(), config, new Metrics('ims'));
+    recordedKeys = [];
+    const record = SlidingWindowLimiter.prototype.record;
+    jest.spyOn(SlidingWindowLimiter.prototype, 'record').mockImplementation(function (this: SlidingWindowLimiter, key, now) {
+      recordedKeys.push(key);
+      record.call(this, key, now);
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const status = (p: Promise<unknown>) => p.then(() => 200, (err: unknown) => (err instanceof OAuthError ? err.status : 500));
+
+  it('keeps a fixed-size key per failing client_id, however long the id', async () => {
+    const huge = 'x'.repeat(16 * 1024);
+    expect(await status(sut.authenticate(huge, 'secret', '10.0.0.1'))).toBe(401);
+    expect(recordedKeys).toHaveLength(2); // the client and the address
+    for (const key of recordedKeys) expect(key.length).toBeLessThanOrEqual(64);
+  });
+
+  it('still brakes a long client_id once it failed too often', async () => {
+    const huge = 'y'.repeat(16 * 1024);
+    expect(await status(sut.authenticate(huge, 'secret', '10.0.0.1'))).toBe(401);
+    expect(await status(sut.authenticate(huge, 'secret', '10.0.0.2'))).toBe(401);
+    expect(await status(sut.authenticate(huge, 'secret', '10.0.0.3'))).toBe(429);
+    expect(await status(sut.authenticate(`${huge}z`, 'secret', '10.0.0.3'))).toBe(401);
+  });
+});
