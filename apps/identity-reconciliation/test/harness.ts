@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import pino from 'pino';
-import { Envelope, PayloadOf, SegmentImported, TopicName, Topics } from '@audx/contracts';
+import { Envelope, PayloadOf, SegmentImported, TopicName, Topics, contractOf, dlqOf } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
 import { Tenant, json, testEnv, waitFor } from '@audx/testing';
 
@@ -131,6 +131,12 @@ export class Producers {
     return this.producer.publish(topic, orgId, payload, id ? { id } : undefined);
   }
 
+  /** Sends a payload unchecked, as a faulty producer would (publish refuses what breaks the contract). */
+  async publishUnchecked(topic: TopicName, orgId: string, key: string, payload: unknown): Promise<void> {
+    const envelope = { id: randomUUID(), type: contractOf(topic).type, version: 1, orgId, occurredAt: new Date().toISOString(), correlationId: null, producer: 'identity-test', payload };
+    await this.producer.sendRaw([{ topic, key, value: JSON.stringify(envelope) }]);
+  }
+
   /** The chunks of one import (seq 0..n-1, totals on the last), not yet sent. */
   chunks(spec: ImportSpec, importId = `imp_${randomUUID().slice(0, 8)}`): SegmentImported[] {
     const size = spec.chunkSize ?? 1000;
@@ -191,6 +197,37 @@ export class Observed {
       },
       { timeoutMs, intervalMs: 100, what: `${count} ${type}` },
     );
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+/** Reads a topic's dead letters from the beginning of this run, with the error each carries. */
+export class DeadLetters {
+  private readonly consumer: Consumer;
+  readonly letters: { key: string; error: string }[] = [];
+
+  constructor(
+    private readonly producers: Producers,
+    private readonly topic: TopicName,
+  ) {
+    this.consumer = producers.kafka.consumer({ groupId: producers.namer.group(`identity-dlq-${randomUUID()}`), maxWaitTimeInMs: 200 });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.producers.namer.physical(dlqOf(this.topic)), fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        this.letters.push({ key: message.key?.toString('utf8') ?? '', error: message.headers?.['x-error']?.toString() ?? '' });
+      },
+    });
+  }
+
+  waitFor(key: string, timeoutMs = 20000): Promise<{ key: string; error: string }> {
+    return waitFor(() => this.letters.find((l) => l.key === key) ?? false, { timeoutMs, intervalMs: 100, what: `a dead letter keyed ${key}` });
   }
 
   async stop(): Promise<void> {

@@ -1,28 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
-import { Topics } from '@audx/contracts';
+import { Topics, reconciliationFailed } from '@audx/contracts';
 import { TestStack, connectDatabase, testDatabase, waitFor } from '@audx/testing';
-import { IdentityClient, Producers, consumed, visitorId } from './harness';
+import { DeadLetters, IdentityClient, Observed, Producers, consumed, nextSequence, visitorId } from './harness';
 
 /**
  * What identity-reconciliation stops keeping. A sender that dies mid-import never sends the rest:
  * after IMPORT_ABANDON_SECONDS the import is abandoned, its staging freed, and a chunk arriving
  * later cannot apply half an import. Unmatched reports go IMPORT_REPORT_RETENTION_SECONDS after
- * their import was applied.
+ * their import was applied. An import given up (abandoned, or failing every apply) is reported on
+ * `segment.reconciled` with a failure, so that segment-ingestion can end it too.
  */
 describe('identity-reconciliation: abandoned imports and report retention', () => {
   let stack: TestStack;
   let producers: Producers;
   let client: IdentityClient;
   let db: Connection;
+  let observed: Observed;
+  let deadLetters: DeadLetters;
 
   beforeAll(async () => {
     stack = await TestStack.start(['identity-reconciliation'], { IMPORT_ABANDON_SECONDS: '5', IMPORT_REPORT_RETENTION_SECONDS: '6', IMPORT_APPLY_POLL_MS: '200' });
     client = new IdentityClient(stack.url('identity-reconciliation'), await stack.ims.tenant('Identity abandon'));
     producers = new Producers();
     db = await connectDatabase(testDatabase('audx_identity'));
+    observed = new Observed(producers);
+    await observed.start([Topics.segmentReconciled]);
+    deadLetters = new DeadLetters(producers, Topics.segmentImported);
+    await deadLetters.start();
   });
 
   afterAll(async () => {
+    await deadLetters?.stop();
+    await observed?.stop();
     await db?.end();
     await producers?.close();
     await stack?.stop();
@@ -37,6 +47,8 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     return row && { status: row.status, purged: Number(row.purged), staged: Number(row.staged) };
   };
 
+  const reportsOf = (importId: string) => observed.waitFor<typeof Topics.segmentReconciled>('SegmentReconciled', client.orgId, (p) => p.importId === importId);
+
   it('abandons the import, frees its staging, and ignores the chunk that comes too late', async () => {
     await client.upsertRecipients(Array.from({ length: 6 }, (_, i) => ({ recipientId: `ab-${i}` })));
     await client.linkVisitors(Array.from({ length: 6 }, (_, i) => ({ visitorId: visitorId(700 + i), recipientId: `ab-${i}` })));
@@ -49,6 +61,8 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
       const r = await importRow(importId);
       return r?.status === 'abandoned' && r.purged === 1 && r.staged === 0;
     }, { timeoutMs: 30000, what: 'import abandoned and its staging freed' });
+    // segment-ingestion is told, in the transaction that abandoned it: nothing applied, and why
+    expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'chunks missing: the sender stopped mid-import')]);
 
     const url = stack.url('identity-reconciliation');
     const before = await consumed(url, Topics.segmentImported, 'processed');
@@ -57,6 +71,29 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     // it changed nothing: no list for segment 80, the import stays abandoned
     expect(await client.listOf('defaultDataSource', '80')).toBeUndefined();
     expect(await importRow(importId)).toMatchObject({ status: 'abandoned', staged: 0 });
+    expect(observed.of<typeof Topics.segmentReconciled>('SegmentReconciled', client.orgId, (p) => p.importId === importId)).toHaveLength(1);
+  });
+
+  it('marks an import that fails every apply failed, and reports it failed', async () => {
+    // a ready import whose apply always fails: its plan names a key no recipient column matches
+    const importId = `imp_${randomUUID().slice(0, 8)}`;
+    await db.query(
+      "INSERT INTO imports (org_id, import_id, sequence, data_source, mode, plan, status, chunks_total, created_at, updated_at) VALUES (?, ?, ?, 'defaultDataSource', 'iter', ?, 'ready', 0, NOW(3), NOW(3))",
+      [client.orgId, importId, nextSequence(), JSON.stringify({ target: 'nothing', hashed: false, encrypted: false })],
+    );
+    expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'the import could not be applied after 5 attempts')]);
+    expect(await client.ok('GET', `/v1/imports/${importId}`)).toMatchObject({ status: 'failed', error: expect.stringMatching(/unknown column/i) });
+  });
+
+  it('dead-letters a last chunk without totals, so its import is abandoned rather than applied short', async () => {
+    const chunks = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '84' }], members: [0, 1].map((i) => ({ userId: visitorId(710 + i), add: ['84'] })), chunkSize: 1 });
+    const importId = chunks[0].importId;
+    const { totals: _, ...lastWithoutTotals } = chunks[1];
+    await producers.publish(Topics.segmentImported, client.orgId, chunks[0]);
+    await producers.publishUnchecked(Topics.segmentImported, client.orgId, importId, lastWithoutTotals);
+    expect((await deadLetters.waitFor(importId)).error).toBe('invalid segment.imported payload: totals: the last chunk must carry totals');
+    expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'chunks missing: the sender stopped mid-import')]);
+    expect(await client.listOf('defaultDataSource', '84')).toBeUndefined();
   });
 
   it('purges an unmatched report after its retention, keeps the figures, and says so', async () => {

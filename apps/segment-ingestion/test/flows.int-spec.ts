@@ -158,6 +158,31 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     fs.rmSync(outside);
   });
 
+  it('answers 413 with its JSON error, not a reset, when a limit trips while the client is still sending', async () => {
+    // 200 MB of one byte gzipped to ~200 kB, sent chunked (no Content-Length) and slowly: the
+    // decompression-bomb guard trips after 10 MB of output (a few kB in), long before the client is done
+    const body = zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x61));
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${url}/v1/imports?format=aam-outbound`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' } }, (r) => {
+        let text = '';
+        r.on('data', (d) => (text += d));
+        r.on('end', () => resolve({ status: r.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      let offset = 0;
+      const pump = () => {
+        if (offset >= body.length) return req.end();
+        req.write(body.subarray(offset, offset + 4096));
+        offset += 4096;
+        setTimeout(pump, 2);
+      };
+      pump();
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: expect.any(String), message: expect.stringMatching(/decompression bomb/) });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+
   it('streams 200,000 lines through the real HTTP server with flat memory', async () => {
     const service = stack.service('segment-ingestion');
     const heapBefore = await gauge(service, 'nodejs_heap_size_used_bytes');

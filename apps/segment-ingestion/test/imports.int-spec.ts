@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { Tenant, TestStack, json, waitFor } from '@audx/testing';
+import type { Connection } from 'mysql2/promise';
+import pino from 'pino';
+import { Topics, reconciliationFailed } from '@audx/contracts';
+import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
+import { Tenant, TestStack, connectDatabase, json, testDatabase, testEnv, waitFor } from '@audx/testing';
 import { ChunkCollector, vid } from './support';
 
 type ImportBody = {
@@ -10,13 +15,18 @@ type ImportBody = {
   errors: { line: number; reason: string }[];
   policyViolations: { segmentId: string; violatedPolicies: string[] }[];
   reconciliation: unknown;
+  failureReason: string | null;
 };
+
+const ZERO_RECEIPT = { recordsReceived: 0, formatErrors: 0, invalidIds: 0, duplicateLines: 0, membershipsAdded: 0, membershipsRemoved: 0, segments: [] };
 
 describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
   let stack: TestStack;
   let a: Tenant;
   let b: Tenant;
   let url: string;
+  let db: Connection;
+  let producer: EventProducer;
   const chunks = new ChunkCollector();
 
   beforeAll(async () => {
@@ -24,9 +34,15 @@ describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
     url = stack.url('segment-ingestion');
     [a, b] = await Promise.all([stack.ims.tenant('ingest-a'), stack.ims.tenant('ingest-b')]);
     await chunks.start();
+    db = await connectDatabase(testDatabase('audx_ingestion'));
+    const env = testEnv();
+    const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'imports-test', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+    producer = new EventProducer(kafka, new TopicNamer(env.namespace), 'imports-test');
   });
 
   afterAll(async () => {
+    await producer?.disconnect();
+    await db?.end();
     await chunks.stop();
     await stack.stop();
   });
@@ -34,6 +50,25 @@ describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
   const post = (t: Tenant, query: string, body: Buffer | string, type = 'text/plain') =>
     fetch(`${url}/v1/imports?${query}`, { method: 'POST', headers: { ...t.headers, 'content-type': type }, body });
   const getImport = async (t: Tenant, id: string) => fetch(`${url}/v1/imports/${id}`, { headers: t.headers });
+  const view = async (t: Tenant, id: string) => json<ImportBody>(await getImport(t, id));
+  const reconciled = (t: Tenant, importId: string) =>
+    producer.publish(Topics.segmentReconciled, t.orgId, { importId, matched: 1, unmatched: 0, invalid: 0, lists: [{ listId: 'lst_x', segmentId: '24', size: 1, added: 1, removed: 0 }] });
+  /** segment.reconciled events the service has handled so far (from /metrics). */
+  const handled = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('audx_messages_consumed_total{') && l.includes('topic="segment.reconciled"') && l.includes('outcome="processed"'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  /** An import row as a process left it: `stale` seconds without news, its last chunk sent or not. */
+  const seed = async (t: Tenant, status: string, o: { lastChunkSent: boolean; staleSeconds?: number }) => {
+    const importId = `imp_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+    await db.query(
+      `INSERT INTO imports (import_id, org_id, status, source, data_source, format, mode, failure_reason, last_chunk_at, updated_at)
+       VALUES (?, ?, ?, 'api', 'defaultDataSource', 'aam-outbound', 'iter', ?, IF(?, CURRENT_TIMESTAMP(3), NULL), CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)`,
+      [importId, t.orgId, status, status === 'receiving' ? null : 'seeded', o.lastChunkSent, o.staleSeconds ?? 0],
+    );
+    return importId;
+  };
 
   it('imports an AAM outbound file and reports every line', async () => {
     const file = [
@@ -157,6 +192,63 @@ describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     expect(chunks.chunks(aborted.importId).some((c) => c.last)).toBe(false);
+  });
+
+  it('shows a receipt from the start: zeros while the first lines arrive, still an object once the upload failed', async () => {
+    const before = new Set((await json<{ items: { importId: string }[] }>(await fetch(`${url}/v1/imports?limit=100`, { headers: a.headers }))).items.map((i) => i.importId));
+    const req = http.request(`${url}/v1/imports?format=aam-outbound`, { method: 'POST', headers: { ...a.headers, 'content-type': 'text/plain' } });
+    req.on('error', () => undefined);
+    req.write(`${vid(300)} 90\n`);
+    const receiving = await waitFor(
+      async () => {
+        const page = await json<{ items: ImportBody[] }>(await fetch(`${url}/v1/imports?status=receiving&limit=100`, { headers: a.headers }));
+        return page.items.find((i) => !before.has(i.importId));
+      },
+      { what: 'an import receiving' },
+    );
+    expect((await view(a, receiving.importId)).receipt).toEqual(ZERO_RECEIPT);
+    req.destroy();
+    const failed = await waitFor(async () => {
+      const v = await view(a, receiving.importId);
+      return v.status === 'failed' && v;
+    }, { timeoutMs: 30000, what: 'the aborted import failed' });
+    expect(failed.receipt).toMatchObject({ recordsReceived: expect.any(Number), segments: expect.any(Array) });
+  });
+
+  it('ends an import failed, with the reason, when reconciliation gives it up', async () => {
+    const res = await post(a, 'format=aam-outbound', `${vid(310)} 91\n`);
+    const { importId } = await json<ImportBody>(res);
+    await producer.publish(Topics.segmentReconciled, a.orgId, reconciliationFailed(importId, 'chunks missing: the sender stopped mid-import'));
+    const ended = await waitFor(async () => {
+      const v = await view(a, importId);
+      return v.status !== 'reconciling' && v;
+    }, { what: 'the import ended' });
+    expect(ended).toMatchObject({ status: 'failed', failureReason: 'reconciliation failed: chunks missing: the sender stopped mid-import', reconciliation: null });
+    expect(ended.receipt).toMatchObject({ recordsReceived: 1, membershipsAdded: 1 });
+  });
+
+  it('completes only imports that may have been applied: not a rejected one, nor one failed before its last chunk', async () => {
+    // the pipeline records the last chunk before sending it
+    const res = await post(a, 'format=aam-outbound', `${vid(320)} 92\n`);
+    const sent = (await json<ImportBody>(res)).importId;
+    const [marked] = await db.query('SELECT last_chunk_at IS NOT NULL AS marked FROM imports WHERE import_id = ?', [sent]);
+    expect(Number((marked as { marked: number }[])[0].marked)).toBe(1);
+
+    // a process died while its last chunk was being sent: the sweep leaves it to reconciliation
+    const handedOn = await seed(a, 'receiving', { lastChunkSent: true, staleSeconds: 60 });
+    const interrupted = await seed(a, 'receiving', { lastChunkSent: false, staleSeconds: 60 });
+    await waitFor(async () => (await view(a, interrupted)).status === 'failed', { what: 'the interrupted import failed' });
+    expect((await view(a, handedOn)).status).toBe('reconciling');
+
+    const rejected = await seed(a, 'rejected', { lastChunkSent: false });
+    const failedEarly = await seed(a, 'failed', { lastChunkSent: false });
+    const failedSending = await seed(a, 'failed', { lastChunkSent: true });
+    const start = await handled();
+    for (const id of [rejected, failedEarly, interrupted, failedSending, handedOn, sent]) await reconciled(a, id);
+    await waitFor(async () => (await handled()) >= start + 6, { what: 'six segment.reconciled handled' });
+    const statuses = await Promise.all([rejected, failedEarly, interrupted, failedSending, handedOn, sent].map(async (id) => (await view(a, id)).status));
+    expect(statuses).toEqual(['rejected', 'failed', 'failed', 'completed', 'completed', 'completed']);
+    expect(await view(a, failedSending)).toMatchObject({ failureReason: null, reconciliation: { matched: 1, matchRate: 1 } });
   });
 
   it('leaves out a segment that violates a campaign-import policy and lets the other through', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, COMPACTED_TOPICS, Topics, dlqOf, isTopicName } from './topics';
 import { EnvelopeSchema } from './envelope';
 import { TopicContracts, contractOf, messageKey } from './registry';
+import { reconciliationFailed } from './payloads/segment-reconciled';
 
 const ORG = '1FD6776A524453CC0A490D44@AdobeOrg';
 
@@ -42,6 +43,30 @@ describe('contracts', () => {
     const p = contractOf(Topics.policyChanged);
     const bad = { ...p.example, record: { ...p.example.record!, deny: { operator: 'XOR', operands: [{ label: 'C1' }] } } };
     expect(p.schema.safeParse(bad).success).toBe(false);
+  });
+
+  it('segment.imported: the last chunk, and only it, carries totals whose chunk count it closes', () => {
+    const c = contractOf(Topics.segmentImported);
+    const { totals: _totals, ...noTotals } = c.example;
+    const first = { ...noTotals, last: false, seq: 0 };
+    const last = { ...c.example, seq: 1, totals: { chunks: 2, members: 2, invalidIds: 0 } };
+    expect(c.schema.safeParse(first).success).toBe(true);
+    expect(c.schema.safeParse(last).success).toBe(true);
+    const issues = (p: unknown) => {
+      const r = c.schema.safeParse(p);
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(issues({ ...noTotals, last: true })).toEqual(['totals: the last chunk must carry totals']);
+    expect(issues({ ...last, last: false })).toEqual(['totals: only the last chunk carries totals']);
+    expect(issues({ ...last, seq: 0 })).toEqual(['seq: the last chunk must have seq totals.chunks - 1']);
+  });
+
+  it('segment.reconciled: a failure says why and carries zero counts and no lists', () => {
+    const c = contractOf(Topics.segmentReconciled);
+    const failed = reconciliationFailed('imp_01', 'chunks missing');
+    expect(c.schema.parse(failed)).toEqual({ importId: 'imp_01', matched: 0, unmatched: 0, invalid: 0, lists: [], failure: { reason: 'chunks missing' } });
+    expect(c.schema.safeParse({ ...c.example, failure: { reason: 'chunks missing' } }).success).toBe(false);
+    expect(c.schema.safeParse({ ...failed, failure: { reason: '' } }).success).toBe(false);
   });
 
   it('validates the envelope', () => {

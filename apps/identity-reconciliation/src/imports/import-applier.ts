@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { SegmentReconciled, Topics } from '@audx/contracts';
+import { SegmentReconciled, Topics, reconciliationFailed } from '@audx/contracts';
 import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
 import { affected, rows, toJsonArray } from '../common/sql';
@@ -12,7 +12,7 @@ import { IdStatus, resolutionSteps } from './match-plan';
 
 const PURGE_SLICE = 5000;
 const MAX_ATTEMPTS = 5;
-
+const ABANDONED = 'chunks missing: the sender stopped mid-import';
 
 interface ListOutcome {
   listPk: string;
@@ -80,9 +80,14 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     await this.inSlices(await this.imports.reportsToPurge(manager, before, 5), (pk) => this.imports.purgeReportSlice(manager, pk, PURGE_SLICE));
   }
 
+  /** Abandons imports missing chunks, telling segment-ingestion in the same transaction. */
   private async abandonStale(): Promise<void> {
     const before = new Date(Date.now() - this.config.IMPORT_ABANDON_SECONDS * 1000);
-    const n = await this.imports.abandonStale(this.runtime.dataSource.manager, before);
+    const n = await this.runtime.transaction(async (manager, outbox) => {
+      const abandoned = await this.imports.abandonStale(manager, before, ABANDONED, 500);
+      for (const imp of abandoned) outbox.add(Topics.segmentReconciled, imp.orgId, reconciliationFailed(imp.importId, ABANDONED));
+      return abandoned.length;
+    });
     if (n > 0) this.logger.warn({ abandoned: n, afterSeconds: this.config.IMPORT_ABANDON_SECONDS }, 'imports missing chunks abandoned');
   }
 
@@ -100,10 +105,18 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error({ importPk, attempts, err: message }, 'applying an import failed');
       if (attempts >= MAX_ATTEMPTS) {
-        await this.imports.markFailed(this.runtime.dataSource.manager, importPk, message).catch(() => undefined);
+        await this.giveUp(importPk, message).catch((e: unknown) => this.logger.error({ importPk, err: String(e) }, 'marking an import failed failed'));
         this.failures.delete(importPk);
       }
     }
+  }
+
+  /** Marks the import failed and tells segment-ingestion, in one transaction (the detail stays here). */
+  private async giveUp(importPk: string, error: string): Promise<void> {
+    await this.runtime.transaction(async (manager, outbox) => {
+      const imp = await this.imports.markFailed(manager, importPk, error);
+      if (imp) outbox.add(Topics.segmentReconciled, imp.orgId, reconciliationFailed(imp.importId, `the import could not be applied after ${MAX_ATTEMPTS} attempts`));
+    });
   }
 
   /** Applies one import if it is still ready; answers whether it did. */

@@ -14,7 +14,8 @@ export type StageOutcome = 'staged' | 'ready' | 'duplicate';
 /**
  * `segment.imported` chunks land here, one at a time, inside the consumer's transaction. A chunk is
  * staged once per (import, seq) whatever its event id; identifiers are validated, decrypted and
- * normalised now, so that applying the import is pure SQL. When every chunk 0..totals.chunks-1 is
+ * normalised now, so that applying the import is pure SQL. The `last` chunk carries the totals (the
+ * contract sends one without them to the dead-letter topic); when every chunk 0..totals.chunks-1 is
  * staged (in any arrival order) the import turns `ready` and the ImportApplier takes it.
  */
 @Injectable()

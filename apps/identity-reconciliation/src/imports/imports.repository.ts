@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { SegmentImported } from '@audx/contracts';
 import { bulkInsert } from '@audx/persistence';
 import { loadDataIgnore } from '../common/load-data';
-import { affected, rows, toJsonArray } from '../common/sql';
+import { affected, placeholders, rows, toJsonArray } from '../common/sql';
 import type { MatchPlan, StagedId } from './match-plan';
 
 export interface StagedRow {
@@ -40,6 +40,17 @@ interface Row {
   chunks_total: number | null;
   result: string | null;
   report_purged: number;
+}
+
+/** Who to tell about an import: its org and id. */
+export interface ImportRef {
+  orgId: string;
+  importId: string;
+}
+
+interface RefRow {
+  org_id: string;
+  import_id: string;
 }
 
 const COLUMNS = 'import_pk, org_id, import_id, sequence, data_source, mode, plan, status, chunks_total, result, report_purged';
@@ -135,12 +146,12 @@ export class ImportsRepository {
     return true;
   }
 
-  async markFailed(manager: EntityManager, importPk: string, error: string): Promise<void> {
-    await manager.query("UPDATE imports SET status = 'failed', result = ?, updated_at = ? WHERE import_pk = ? AND status = 'ready'", [
-      JSON.stringify({ error: error.slice(0, 1000) }),
-      new Date(),
-      importPk,
-    ]);
+  /** ready -> failed; answers the import it gave up on, or null when it was not ready any more. */
+  async markFailed(manager: EntityManager, importPk: string, error: string): Promise<ImportRef | null> {
+    const [row] = await rows<RefRow>(manager, "SELECT org_id, import_id FROM imports WHERE import_pk = ? AND status = 'ready' FOR UPDATE", [importPk]);
+    if (!row) return null;
+    await manager.query("UPDATE imports SET status = 'failed', result = ?, updated_at = ? WHERE import_pk = ?", [JSON.stringify({ error: error.slice(0, 1000) }), new Date(), importPk]);
+    return { orgId: row.org_id, importId: row.import_id };
   }
 
   async ready(manager: EntityManager, limit: number): Promise<string[]> {
@@ -157,14 +168,23 @@ export class ImportsRepository {
     return found.map((f) => String(f.import_pk));
   }
 
-  /** Imports still staging whose last chunk came before `before` are abandoned; answers how many. */
-  async abandonStale(manager: EntityManager, before: Date): Promise<number> {
-    return affected(
-      await manager.query(
-        "UPDATE imports SET status = 'abandoned', result = ?, updated_at = ? WHERE status = 'staging' AND updated_at < ?",
-        [JSON.stringify({ error: 'chunks missing: the sender stopped mid-import' }), new Date(), before],
-      ),
+  /** Imports still staging whose last chunk came before `before` are abandoned (up to `limit`); answers which. */
+  async abandonStale(manager: EntityManager, before: Date, reason: string, limit: number): Promise<ImportRef[]> {
+    // a plain read first, so that the usual pass (nothing stale) locks nothing the stager needs
+    const found = await rows<{ import_pk: string }>(manager, "SELECT import_pk FROM imports WHERE status = 'staging' AND updated_at < ? LIMIT ?", [before, limit]);
+    if (found.length === 0) return [];
+    const stale = await rows<RefRow & { import_pk: string }>(
+      manager,
+      `SELECT import_pk, org_id, import_id FROM imports WHERE import_pk IN (${placeholders(found.length)}) AND status = 'staging' AND updated_at < ? FOR UPDATE`,
+      [...found.map((f) => f.import_pk), before],
     );
+    if (stale.length === 0) return [];
+    await manager.query(`UPDATE imports SET status = 'abandoned', result = ?, updated_at = ? WHERE import_pk IN (${placeholders(stale.length)})`, [
+      JSON.stringify({ error: reason }),
+      new Date(),
+      ...stale.map((r) => r.import_pk),
+    ]);
+    return stale.map((r) => ({ orgId: r.org_id, importId: r.import_id }));
   }
 
   /** Deletes one slice of an applied import's staging rows; answers how many went. */

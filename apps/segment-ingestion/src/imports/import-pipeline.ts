@@ -32,6 +32,8 @@ export interface PipelineLimits {
   maxUncompressedBytes: number;
   maxGzipRatio: number;
   chunkSize: number;
+  /** How often a live import proves it is alive: well inside IMPORT_STALE_SECONDS, or the sweeper fails it. */
+  heartbeatMs: number;
 }
 
 export interface ImportOutcome {
@@ -45,8 +47,6 @@ interface Pending {
   hash: Buffer;
   member: MemberLine;
 }
-
-const HEARTBEAT_MS = 5000;
 
 /** A chunk's event id is derived from (import, seq): a re-sent chunk is the same event. */
 export function chunkEventId(importId: string, seq: number): string {
@@ -160,14 +160,14 @@ export class ImportPipeline {
         inFlight.push(sent);
         if (inFlight.length > 2) await inFlight.shift();
       }
-      if (Date.now() - lastBeat > HEARTBEAT_MS) {
+      if (Date.now() - lastBeat > this.limits.heartbeatMs) {
         lastBeat = Date.now();
         await this.imports.saveReceipt(job.seq, receipt.view(), receipt.errors, gate.violations);
       }
     };
 
     // Keeps the job alive for the stale-import sweeper even while a slow client sends nothing.
-    const keepAlive = setInterval(() => void this.imports.touch(job.seq).catch(() => undefined), HEARTBEAT_MS);
+    const keepAlive = setInterval(() => void this.imports.touch(job.seq).catch(() => undefined), this.limits.heartbeatMs);
     try {
       for await (const line of lines as AsyncIterable<Line>) await handle(line);
       for (const f of inFlight.splice(0)) await f;

@@ -2,9 +2,10 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Topics } from '@audx/contracts';
 import { handlerFor } from '@audx/messaging';
 import { ServiceRuntime } from '@audx/platform';
+import { reconciliationOf } from './import-view';
 import { ImportsRepository } from './imports.repository';
 
-/** `segment.reconciled` completes the import with the match figures. */
+/** `segment.reconciled` ends the import: completed with the match figures, or failed with the reason. */
 @Injectable()
 export class ImportsConsumers implements OnModuleInit {
   constructor(
@@ -14,10 +15,9 @@ export class ImportsConsumers implements OnModuleInit {
 
   onModuleInit(): void {
     this.runtime.handle(
-      handlerFor(Topics.segmentReconciled, async ({ manager, envelope }) => {
-        const { importId, matched, unmatched, invalid, lists } = envelope.payload;
-        const matchRate = matched + unmatched === 0 ? null : Math.round((matched / (matched + unmatched)) * 10000) / 10000;
-        await this.imports.markCompleted(manager, envelope.orgId, importId, { matched, unmatched, invalid, matchRate, lists });
+      handlerFor(Topics.segmentReconciled, async ({ manager, envelope: { orgId, payload } }) => {
+        if (payload.failure) await this.imports.markReconciliationFailed(manager, orgId, payload.importId, payload.failure.reason);
+        else await this.imports.markCompleted(manager, orgId, payload.importId, reconciliationOf(payload));
       }),
     );
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { LineError, ReceiptView } from './receipt';
+import { LineError, Receipt, ReceiptView } from './receipt';
 
 export type ImportStatus = 'receiving' | 'reconciling' | 'completed' | 'failed' | 'rejected';
 export type ImportSource = 'api' | 'inbox' | 'stream';
@@ -20,6 +20,8 @@ export interface ImportRow {
   policy_violations: string | null;
   reconciliation: string | null;
   failure_reason: string | null;
+  /** Set just before the last chunk is sent: from then on reconciliation may apply the import. */
+  last_chunk_at: Date | null;
   created_at: Date;
   updated_at: Date;
   finished_at: Date | null;
@@ -49,11 +51,11 @@ export interface ImportFilter {
 export class ImportsRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  /** Inserts the job and returns its acceptance sequence. */
+  /** Inserts the job (its receipt all zeros) and returns its acceptance sequence. */
   async create(job: NewImport, manager: EntityManager = this.db.manager): Promise<string> {
     const r = await manager.query(
-      'INSERT INTO imports (import_id, org_id, status, source, data_source, format, mode, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [job.importId, job.orgId, job.status, job.source, job.dataSource, job.format, job.mode, job.fileName],
+      'INSERT INTO imports (import_id, org_id, status, source, data_source, format, mode, file_name, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [job.importId, job.orgId, job.status, job.source, job.dataSource, job.format, job.mode, job.fileName, JSON.stringify(new Receipt().view())],
     );
     return String((r as { insertId: number | string }).insertId);
   }
@@ -96,6 +98,14 @@ export class ImportsRepository {
     await manager.query("UPDATE imports SET status = 'reconciling', updated_at = CURRENT_TIMESTAMP(3) WHERE seq = ? AND status = 'receiving'", [seq]);
   }
 
+  /**
+   * Records that the import's last chunk is about to be sent (see markCompleted). Whatever the
+   * status: a sweep may have failed a slow but live import, and the chunk still goes.
+   */
+  async markLastChunkSending(orgId: string, importId: string): Promise<void> {
+    await this.db.query('UPDATE imports SET last_chunk_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE org_id = ? AND import_id = ?', [orgId, importId]);
+  }
+
   /** Removes an import that never handed anything on (refused for its content, answered at once). */
   async delete(seq: string): Promise<void> {
     await this.forgetLineHashes(seq);
@@ -109,17 +119,42 @@ export class ImportsRepository {
     );
   }
 
+  /**
+   * Reconciliation applied the import. Only a `receiving` or `reconciling` import completes, and a
+   * `failed` one whose last chunk was being sent when it failed (a send that timed out, or a crash
+   * right after it): a `segment.reconciled` proves the chunk arrived and the lists changed, so the
+   * import did complete. A `rejected` import, or one failed before its last chunk, never does.
+   */
   async markCompleted(manager: EntityManager, orgId: string, importId: string, reconciliation: unknown): Promise<void> {
     await manager.query(
-      "UPDATE imports SET status = 'completed', reconciliation = ?, finished_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE org_id = ? AND import_id = ?",
+      `UPDATE imports SET status = 'completed', reconciliation = ?, failure_reason = NULL, finished_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3)
+       WHERE org_id = ? AND import_id = ? AND (status IN ('receiving', 'reconciling') OR (status = 'failed' AND last_chunk_at IS NOT NULL))`,
       [JSON.stringify(reconciliation), orgId, importId],
     );
   }
 
-  /** Imports left `receiving` by a process that died: they fail (their last chunk was never sent). */
+  /** Reconciliation gave the import up (nothing of it was applied). */
+  async markReconciliationFailed(manager: EntityManager, orgId: string, importId: string, reason: string): Promise<void> {
+    await manager.query(
+      `UPDATE imports SET status = 'failed', failure_reason = ?, finished_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3)
+       WHERE org_id = ? AND import_id = ? AND status IN ('receiving', 'reconciling')`,
+      [`reconciliation failed: ${reason}`.slice(0, 500), orgId, importId],
+    );
+  }
+
+  /** Imports left `receiving` whose last chunk was being sent: reconciliation's answer will end them. */
+  async handOnStale(olderThanSeconds: number): Promise<number> {
+    const r = await this.db.query(
+      "UPDATE imports SET status = 'reconciling' WHERE status = 'receiving' AND last_chunk_at IS NOT NULL AND updated_at < (CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)",
+      [olderThanSeconds],
+    );
+    return Number((r as { affectedRows?: number }).affectedRows ?? 0);
+  }
+
+  /** Imports left `receiving` by a process that died before their last chunk: they fail. */
   async failStale(olderThanSeconds: number): Promise<number> {
     const r = await this.db.query(
-      "UPDATE imports SET status = 'failed', failure_reason = 'the upload was interrupted (service stopped or client gone)', finished_at = CURRENT_TIMESTAMP(3) WHERE status = 'receiving' AND updated_at < (CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)",
+      "UPDATE imports SET status = 'failed', failure_reason = 'the upload was interrupted (service stopped or client gone)', finished_at = CURRENT_TIMESTAMP(3) WHERE status = 'receiving' AND last_chunk_at IS NULL AND updated_at < (CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)",
       [olderThanSeconds],
     );
     return Number((r as { affectedRows?: number }).affectedRows ?? 0);

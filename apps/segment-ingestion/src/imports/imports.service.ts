@@ -12,6 +12,7 @@ import { SegmentGate } from '../policies/segment-gate';
 import { SegmentsRepository } from '../segments/segments.repository';
 import { ImportPipeline } from './import-pipeline';
 import { ImportView, toImportView } from './import-view';
+import { markingLastChunks } from './last-chunk-marking';
 import { ACCEPTED_CONTENT_TYPES, type ImportQuery, type ListImportsQuery } from './import-request';
 import { ImportSource, ImportsRepository } from './imports.repository';
 
@@ -38,8 +39,15 @@ export class ImportsService {
     this.pipeline = new ImportPipeline(
       imports,
       (orgId) => SegmentGate.open(orgId, policies, segments),
-      runtime.producer,
-      { maxBytes: config.IMPORT_MAX_BYTES, maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES, maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO, chunkSize: config.IMPORT_CHUNK_SIZE },
+      markingLastChunks(runtime.producer, imports),
+      {
+        maxBytes: config.IMPORT_MAX_BYTES,
+        maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+        maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO,
+        chunkSize: config.IMPORT_CHUNK_SIZE,
+        // a third of the stale age: two missed beats still leave the import alive
+        heartbeatMs: Math.min(5000, (config.IMPORT_STALE_SECONDS * 1000) / 3),
+      },
       logger,
     );
   }

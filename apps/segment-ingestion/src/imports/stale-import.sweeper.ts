@@ -4,7 +4,7 @@ import { APP_CONFIG, LOGGER } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { ImportsRepository } from './imports.repository';
 
-/** Fails imports whose receiving process died (no heartbeat): they were never handed on. */
+/** Ends imports whose receiving process died (no heartbeat): failed, or reconciling once their last chunk went. */
 @Injectable()
 export class StaleImportSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
@@ -27,6 +27,9 @@ export class StaleImportSweeper implements OnApplicationBootstrap, OnModuleDestr
 
   async sweep(): Promise<void> {
     try {
+      // an import whose last chunk was being sent may be applied: reconciliation's answer ends it
+      const handedOn = await this.imports.handOnStale(this.config.IMPORT_STALE_SECONDS);
+      if (handedOn) this.logger.warn({ count: handedOn }, 'interrupted imports whose last chunk was sent left to reconciliation');
       const n = await this.imports.failStale(this.config.IMPORT_STALE_SECONDS);
       if (n) this.logger.warn({ count: n }, 'interrupted imports marked failed');
     } catch (err) {
