@@ -227,6 +227,20 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect(await api.allMembers(vb.audienceId, vb.version!, 1000)).toEqual(visitorIds(3, 13));
   });
 
+  it('repeats in an .overwrite line the sids the user holds in the other audiences of the data source', async () => {
+    const org = acme.orgId;
+    const ids = visitorIds(900, 915);
+    await driver.share(org, ListExportBuilder.share('exp-w1').segment('36').dataSource('overwriteDs', 5099).identifiers(ids.slice(0, 10)).build());
+    expect(await api.settled('exp-w1')).toMatchObject({ status: 'published' });
+    await driver.share(org, ListExportBuilder.share('exp-w2').segment('37').dataSource('overwriteDs', 5099).full().identifiers(ids.slice(5)).build());
+    const full = await api.settled('exp-w2');
+    expect(full).toMatchObject({ status: 'published', version: 1, size: 10 });
+    const [version] = await api.versions(full.audienceId);
+    expect(version.files[0].fileName).toMatch(/^ftp_dpm_5099_[0-9]{10}\.overwrite$/);
+    // without segment 36 on ids 5..9, the marketing cloud would drop them from it
+    expect(readLines(orgDir(acme), version.files)).toEqual([...ids.slice(5, 10).map((id) => `${id}\td_sid=37,d_sid=36`), ...ids.slice(10).map((id) => `${id}\td_sid=37`)]);
+  });
+
   it('fails an export whose chunks never all arrive, and frees its staging', async () => {
     const chunks = ListExportBuilder.share('exp-lost').segment('33').identifiers(visitorIds(0, 30)).chunksOf(10).build();
     await driver.share(acme.orgId, [chunks[0], chunks[2]]);

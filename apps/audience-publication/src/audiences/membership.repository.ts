@@ -53,6 +53,28 @@ export class MembershipRepository {
     return rows.map((r) => r.identifier);
   }
 
+  /**
+   * For each identifier, the segment ids (sids) it currently holds in the org's other audiences of
+   * the same DPID: an `.overwrite` line replaces *all* of a user's memberships for the data source,
+   * so it must repeat them or it would remove the user from those audiences.
+   */
+  async otherCurrentSids(manager: EntityManager, orgId: string, dpid: number, audiencePk: number, identifiers: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (identifiers.length === 0) return out;
+    const rows: { identifier: string; sid: string }[] = await manager.query(
+      `SELECT m.identifier, a.sid FROM audiences a
+         JOIN audience_members m ON m.audience_pk = a.audience_pk AND m.to_version = ? AND m.identifier IN (${identifiers.map(() => '?').join(',')})
+        WHERE a.org_id = ? AND a.dpid = ? AND a.audience_pk <> ?`,
+      [OPEN_VERSION, ...identifiers, orgId, dpid, audiencePk],
+    );
+    for (const r of rows) {
+      const sids = out.get(r.identifier) ?? [];
+      if (!sids.includes(r.sid)) sids.push(r.sid);
+      out.set(r.identifier, sids);
+    }
+    return out;
+  }
+
   /** Streams a section in pages of `pageSize` identifiers (keyset paging: memory stays flat). */
   async *section(manager: EntityManager, audiencePk: number, version: number, section: Section, pageSize = 10_000): AsyncGenerator<string[]> {
     let after = '';

@@ -14,6 +14,9 @@ describe('outbound plan and delta semantics', () => {
     expect(intakeLine(id, '24', 'added')).toBe(`${id}\td_sid=24\n`);
     expect(intakeLine(id, '24', 'current')).toBe(`${id}\td_sid=24\n`);
     expect(intakeLine(id, '24', 'removed')).toBe(`${id}\td_unsid=24\n`);
+    // an overwrite line repeats the user's other sids of the data source, once each, sorted
+    expect(intakeLine(id, '24', 'current', ['31', '25', '31', '24'])).toBe(`${id}\td_sid=24,d_sid=25,d_sid=31\n`);
+    expect(intakeLine(id, '24', 'removed', ['31'])).toBe(`${id}\td_unsid=24\n`);
   });
 
   it('computes exact added and removed sets between two versions', () => {

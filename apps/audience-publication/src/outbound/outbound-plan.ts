@@ -34,16 +34,23 @@ export interface OutboundPlan {
 /**
  * `incremental` publishes the delta against the previous version (`.sync`: `d_sid` for each
  * added identifier, then `d_unsid` for each removed one); `full` publishes every member
- * (`.overwrite`, which replaces what the marketing cloud holds and ignores removals).
+ * (`.overwrite`, which replaces each listed user's memberships of the data source and ignores
+ * removals: each line therefore repeats the user's sids in the org's other audiences of the DPID).
  */
 export function outboundPlan(mode: ExportMode, counts: { size: number; added: number; removed: number }): OutboundPlan {
   if (mode === 'full') return { kind: 'overwrite', sections: ['current'], lines: counts.size };
   return { kind: 'sync', sections: ['added', 'removed'], lines: counts.added + counts.removed };
 }
 
-/** One intake line: `<userId><TAB>d_sid=<sid>` (adds, or every member of an overwrite) or `d_unsid=<sid>`. */
-export function intakeLine(identifier: string, sid: string, section: Section): string {
-  return `${identifier}\t${section === 'removed' ? 'd_unsid' : 'd_sid'}=${sid}\n`;
+/**
+ * One intake line: `<userId><TAB>d_sid=<sid>` (an add) or `d_unsid=<sid>` (a removal); a line of
+ * an overwrite also carries the user's other current sids of the data source (`alsoHeld`, sorted),
+ * because `.overwrite` replaces every membership of the user for that DPID.
+ */
+export function intakeLine(identifier: string, sid: string, section: Section, alsoHeld: readonly string[] = []): string {
+  if (section === 'removed') return `${identifier}\td_unsid=${sid}\n`;
+  const sids = [sid, ...[...new Set(alsoHeld)].filter((s) => s !== sid).sort(byteOrder)];
+  return `${identifier}\t${sids.map((s) => `d_sid=${s}`).join(',')}\n`;
 }
 
 /**

@@ -124,9 +124,13 @@ export class PublishExport {
       const plan = outboundPlan(e.mode, { size, added, removed });
       const membership = this.membership;
       const sid = audience.sid;
+      const { orgId, dpid } = e;
       async function* lines(): AsyncGenerator<string[]> {
         for (const section of plan.sections) {
-          for await (const page of membership.section(manager, audiencePk, version, section)) yield page.map((id) => intakeLine(id, sid, section));
+          for await (const page of membership.section(manager, audiencePk, version, section)) {
+            const held = plan.kind === 'overwrite' ? await membership.otherCurrentSids(manager, orgId, dpid, audiencePk, page) : new Map<string, string[]>();
+            yield page.map((id) => intakeLine(id, sid, section, held.get(id)));
+          }
         }
       }
       const written = await this.files.write({
