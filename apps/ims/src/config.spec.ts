@@ -36,4 +36,11 @@ describe('IMS config', () => {
     expect(() => loadImsConfig({ IMS_TOKEN_TTL_SECONDS: '5' })).toThrow('IMS_TOKEN_TTL_SECONDS');
   });
 
+  it('reads the trusted proxies as a list of addresses and ranges, none by default', () => {
+    expect(loadImsConfig({}).IMS_TRUSTED_PROXIES).toEqual([]);
+    expect(loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,fd00::/8' }).IMS_TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
+    expect(() => loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/8,ingress.local' })).toThrow('IMS_TRUSTED_PROXIES: must be IP addresses or CIDR ranges');
+    expect(() => loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/40' })).toThrow('IMS_TRUSTED_PROXIES');
+  });
+
 });

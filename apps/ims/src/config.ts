@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { atRestKeyVar, isDevelopmentKey } from '@audx/persistence';
 import { BaseEnvSchema, loadConfig, portVar } from '@audx/platform';
+import { isAddressOrRange } from './tokens/client-address';
 
 /** Development defaults: convenient locally, refused when NODE_ENV=production. */
 export const DEV_ADMIN_CLIENT_SECRET = 'audx-ims-dev-only-admin-secret';
@@ -30,6 +31,12 @@ export const ImsEnvSchema = BaseEnvSchema.extend({
   IMS_AUTH_FAILURE_WINDOW_SECONDS: seconds(1, 86400, 300),
   IMS_AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(100000).default(10),
   IMS_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(100),
+  /** Reverse proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDR ranges; none by default. */
+  IMS_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean))
+    .refine((list) => list.every(isAddressOrRange), 'must be IP addresses or CIDR ranges, comma-separated'),
   /** Largest token / validate / invalidate form body, in bytes. */
   IMS_FORM_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
 }).superRefine((c, ctx) => {

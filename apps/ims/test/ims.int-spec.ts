@@ -10,7 +10,7 @@ import { ADMIN_ID, ADMIN_SECRET, ImsClient, Integration, apiHeaders, claimsOf, f
 
 /**
  * IMS over HTTP on real processes, MySQL and Kafka: three replicas on one schema (A and B, plus
- * C with a tight brute-force brake), booted together.
+ * C with a tight brute-force brake behind a trusted proxy), booted together.
  */
 const env = testEnv();
 const database = testDatabase('audx_ims_api');
@@ -30,7 +30,8 @@ describe('IMS (three replicas, real MySQL and Kafka)', () => {
     [a, b, c] = await Promise.all([
       ServiceProcess.create('ims', common),
       ServiceProcess.create('ims', common),
-      ServiceProcess.create('ims', { ...common, IMS_AUTH_FAILURES_PER_CLIENT: '3', IMS_AUTH_FAILURES_PER_ADDRESS: '6', IMS_AUTH_FAILURE_WINDOW_SECONDS: '3' }),
+      // C trusts the test runner as its proxy: X-Forwarded-For stands for distinct callers
+      ServiceProcess.create('ims', { ...common, IMS_AUTH_FAILURES_PER_CLIENT: '3', IMS_AUTH_FAILURES_PER_ADDRESS: '6', IMS_AUTH_FAILURE_WINDOW_SECONDS: '3', IMS_TRUSTED_PROXIES: '127.0.0.1' }),
     ]);
     await Promise.all([a.start(), b.start(), c.start()]);
     ims = new ImsClient(a.url);
@@ -356,20 +357,40 @@ describe('IMS (three replicas, real MySQL and Kafka)', () => {
   });
 
   describe('brute force (replica C: 3 failures per client, 6 per address, 3 s window)', () => {
-    it('answers 429 with Retry-After per client id, even with the right secret, until the window passes', async () => {
+    /** A token request from `address`, as C's trusted proxy would forward it. */
+    const tokenFrom = (address: string, clientId: string, clientSecret: string) =>
+      http(`${c.url}/ims/token/v3`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `${address}, 127.0.0.1` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
+      });
+
+    it('answers 429 with Retry-After to the address guessing a client id, even with the right secret, until the window passes', async () => {
       const client = await ims.createIntegration(orgId, ['read']);
-      const imsC = new ImsClient(c.url);
-      for (let i = 0; i < 3; i++) expect((await imsC.token(client.clientId, `wrong-${i}`)).status).toBe(401);
-      const blocked = await imsC.token(client.clientId, client.clientSecret);
+      const attacker = '203.0.113.7';
+      for (let i = 0; i < 3; i++) expect((await tokenFrom(attacker, client.clientId, `wrong-${i}`)).status).toBe(401);
+      const blocked = await tokenFrom(attacker, client.clientId, client.clientSecret);
       expect(blocked.status).toBe(429);
       expect(blocked.body).toMatchObject({ error: 'too_many_requests' });
       const retryAfter = Number(blocked.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(3);
-      // other clients from the same address still get through (3 failures < 6)
-      expect((await imsC.token(reader.clientId, reader.clientSecret)).status).toBe(200);
+      // the client id is public: its owner, from its own address, is not locked out
+      expect((await tokenFrom('198.51.100.20', client.clientId, client.clientSecret)).status).toBe(200);
+      // other clients from the attacker's address still get through (3 failures < 6)
+      expect((await tokenFrom(attacker, reader.clientId, reader.clientSecret)).status).toBe(200);
       await new Promise((r) => setTimeout(r, retryAfter * 1000 + 100));
-      expect((await imsC.token(client.clientId, client.clientSecret)).status).toBe(200);
+      expect((await tokenFrom(attacker, client.clientId, client.clientSecret)).status).toBe(200);
+    });
+
+    it('once a client id is under attack, answers its failures 429 and lets each other address guess once', async () => {
+      const client = await ims.createIntegration(orgId, ['read']);
+      for (let i = 0; i < 3; i++) expect((await tokenFrom('203.0.113.8', client.clientId, `wrong-${i}`)).status).toBe(401);
+      const guess = await tokenFrom('203.0.113.9', client.clientId, 'wrong-3');
+      expect(guess.status).toBe(429);
+      expect(guess.headers.get('retry-after')).toMatch(/^[1-3]$/);
+      expect((await tokenFrom('203.0.113.9', client.clientId, client.clientSecret)).status).toBe(429);
+      expect((await tokenFrom('198.51.100.21', client.clientId, client.clientSecret)).status).toBe(200);
     });
 
     it('answers 429 per source address when many client ids fail from it', async () => {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { Metrics } from '@audx/platform';
-import { loadImsConfig } from '../config';
+import { DEV_ADMIN_CLIENT_SECRET, loadImsConfig } from '../config';
 import { IntegrationsRepository } from '../integrations/integrations.repository';
 import { SecretHasher } from '../integrations/secret-hasher';
 import { ClientAuthenticator } from './client-authenticator';
@@ -31,7 +31,7 @@ describe(ClientAuthenticator.name, () => {
   it('keeps a fixed-size key per failing client_id, however long the id', async () => {
     const huge = 'x'.repeat(16 * 1024);
     expect(await status(sut.authenticate(huge, 'secret', '10.0.0.1'))).toBe(401);
-    expect(recordedKeys).toHaveLength(2); // the client and the address
+    expect(recordedKeys).toHaveLength(3); // the client, the address and the pair
     for (const key of recordedKeys) expect(key.length).toBeLessThanOrEqual(64);
   });
 
@@ -41,5 +41,12 @@ describe(ClientAuthenticator.name, () => {
     expect(await status(sut.authenticate(huge, 'secret', '10.0.0.2'))).toBe(401);
     expect(await status(sut.authenticate(huge, 'secret', '10.0.0.3'))).toBe(429);
     expect(await status(sut.authenticate(`${huge}z`, 'secret', '10.0.0.3'))).toBe(401);
+  });
+
+  it('lets the right secret through from an address that has not failed, however often others guessed the id', async () => {
+    for (const address of ['10.0.0.1', '10.0.0.1', '10.0.0.2']) expect(await status(sut.authenticate('audx-ims-admin', 'guess', address))).not.toBe(200);
+    expect(await status(sut.authenticate('audx-ims-admin', DEV_ADMIN_CLIENT_SECRET, '10.0.0.1'))).toBe(429);
+    expect(await status(sut.authenticate('audx-ims-admin', DEV_ADMIN_CLIENT_SECRET, '10.0.0.2'))).toBe(429);
+    expect(await status(sut.authenticate('audx-ims-admin', DEV_ADMIN_CLIENT_SECRET, '10.0.0.3'))).toBe(200);
   });
 });

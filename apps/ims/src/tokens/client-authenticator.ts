@@ -39,20 +39,20 @@ export class ClientAuthenticator {
     this.failures = metrics.counter('audx_ims_client_auth_failures_total', 'Failed client authentications, by outcome', ['reason']);
   }
 
-  /** 401 invalid_client on a wrong id or secret; 429 once the id or the address failed too often. */
+  /** 401 invalid_client on a wrong id or secret; 429 when the brake refuses the caller or the id is under attack. */
   async authenticate(clientId: string, secret: string, address: string): Promise<AuthenticatedClient> {
     // the brake keys on a digest: a client_id may be as long as the form allows (16 KiB)
     const clientKey = digest(clientId).toString('base64url');
-    const wait = this.limiter.retryAfter(clientKey, address);
-    if (wait > 0) {
+    const blocked = this.limiter.blockedFor(clientKey, address);
+    if (blocked > 0) {
       this.failures.inc({ reason: 'throttled' });
-      throw OAuthError.tooManyFailures(wait);
+      throw OAuthError.tooManyFailures(blocked);
     }
     const client = await this.check(clientId, secret);
     if (!client) {
-      this.limiter.recordFailure(clientKey, address);
+      const wait = this.limiter.recordFailure(clientKey, address);
       this.failures.inc({ reason: 'bad_credentials' });
-      throw OAuthError.invalidClient();
+      throw wait > 0 ? OAuthError.tooManyFailures(wait) : OAuthError.invalidClient();
     }
     return client;
   }

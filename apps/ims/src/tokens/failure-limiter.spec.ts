@@ -34,15 +34,41 @@ describe(SlidingWindowLimiter.name, () => {
 });
 
 describe(FailedAuthLimiter.name, () => {
-  it('brakes per client id and per source address', () => {
-    const sut = new FailedAuthLimiter({ windowSeconds: 60, perClient: 2, perAddress: 3 });
+  const limits = { windowSeconds: 60, perClient: 2, perAddress: 3 };
+
+  it('blocks an address after perAddress failures, whatever the client ids', () => {
+    const sut = new FailedAuthLimiter(limits);
+    for (const id of ['c1', 'c2', 'c3']) sut.recordFailure(id, '10.0.0.1', 0);
+    expect(sut.blockedFor('c4', '10.0.0.1', 1)).toBe(60);
+    expect(sut.blockedFor('c4', '10.0.0.3', 1)).toBe(0);
+    expect(sut.blockedFor('c4', '10.0.0.1', 60_000)).toBe(0);
+  });
+
+  it('blocks one address guessing one client id after perClient failures', () => {
+    const sut = new FailedAuthLimiter(limits);
+    expect(sut.recordFailure('c1', '10.0.0.1', 0)).toBe(0);
+    expect(sut.blockedFor('c1', '10.0.0.1', 1)).toBe(0);
+    expect(sut.recordFailure('c1', '10.0.0.1', 1000)).toBe(0);
+    expect(sut.blockedFor('c1', '10.0.0.1', 1001)).toBe(59);
+    expect(sut.blockedFor('c2', '10.0.0.1', 1001)).toBe(0);
+  });
+
+  it('never blocks an address that has not failed the client id: the id is public', () => {
+    const sut = new FailedAuthLimiter(limits);
     sut.recordFailure('c1', '10.0.0.1', 0);
     sut.recordFailure('c1', '10.0.0.2', 0);
-    expect(sut.retryAfter('c1', '10.0.0.9', 1)).toBe(60);
-    expect(sut.retryAfter('c2', '10.0.0.1', 1)).toBe(0);
-    sut.recordFailure('c3', '10.0.0.1', 0);
-    sut.recordFailure('c4', '10.0.0.1', 0);
-    expect(sut.retryAfter('c5', '10.0.0.1', 1)).toBe(60);
-    expect(sut.retryAfter('c5', '10.0.0.3', 1)).toBe(0);
+    expect(sut.blockedFor('c1', '10.0.0.9', 1)).toBe(0);
+  });
+
+  it('once the client id is over its limit, answers its failures 429 and gives each address one guess', () => {
+    const sut = new FailedAuthLimiter(limits);
+    sut.recordFailure('c1', '10.0.0.1', 0);
+    sut.recordFailure('c1', '10.0.0.2', 0);
+    expect(sut.recordFailure('c1', '10.0.0.9', 1)).toBe(60);
+    expect(sut.blockedFor('c1', '10.0.0.9', 2)).toBe(60);
+    expect(sut.blockedFor('c1', '10.0.0.1', 2)).toBe(60);
+    expect(sut.blockedFor('c1', '10.0.0.10', 2)).toBe(0);
+    // lifted when the id falls back under its limit, though the address failed it
+    expect(sut.blockedFor('c1', '10.0.0.9', 60_000)).toBe(0);
   });
 });

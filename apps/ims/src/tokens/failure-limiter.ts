@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Sliding-window counter: at most `limit` events per key within `windowMs`. Keeps only the last
  * `limit` timestamps per key and at most `maxKeys` keys (the least recently failing go first).
@@ -51,25 +53,45 @@ export interface FailureLimits {
 
 /**
  * Brute-force brake on client authentication, per client id and per source address, in memory
- * (per replica). Once a client id or an address has failed `perClient` / `perAddress` times
- * within the window, its attempts are refused with 429 and Retry-After, correct secret or not,
- * until the oldest failure leaves the window. Successes do not reset the count.
+ * (per replica). Client ids are public (x-api-key), so only what a caller controls is refused
+ * before its secret is checked:
+ * - an address with `perAddress` failures in the window, whatever the client ids;
+ * - a (client id, address) pair that failed while the client id has `perClient` failures: one
+ *   address gets `perClient` guesses, and once the id is under attack every other address one.
+ * The client id's own count never refuses a correct secret from an address that has not failed
+ * it, so guessing cannot lock the owner out; it turns further failures for that id into 429.
+ * Successes do not reset any count.
  */
 export class FailedAuthLimiter {
   private readonly byClient: SlidingWindowLimiter;
   private readonly byAddress: SlidingWindowLimiter;
+  /** Only whether the pair failed within the window. */
+  private readonly byPair: SlidingWindowLimiter;
 
   constructor(limits: FailureLimits) {
-    this.byClient = new SlidingWindowLimiter(limits.perClient, limits.windowSeconds * 1000);
-    this.byAddress = new SlidingWindowLimiter(limits.perAddress, limits.windowSeconds * 1000);
+    const windowMs = limits.windowSeconds * 1000;
+    this.byClient = new SlidingWindowLimiter(limits.perClient, windowMs);
+    this.byAddress = new SlidingWindowLimiter(limits.perAddress, windowMs);
+    this.byPair = new SlidingWindowLimiter(1, windowMs);
   }
 
-  retryAfter(clientId: string, address: string, now = Date.now()): number {
-    return Math.max(this.byClient.retryAfter(clientId, now), this.byAddress.retryAfter(address, now));
+  /** Seconds before this caller's secret is checked again; 0 to check it now. */
+  blockedFor(clientId: string, address: string, now = Date.now()): number {
+    const pair = Math.min(this.byClient.retryAfter(clientId, now), this.byPair.retryAfter(pairKey(clientId, address), now));
+    return Math.max(pair, this.byAddress.retryAfter(address, now));
   }
 
-  recordFailure(clientId: string, address: string, now = Date.now()): void {
+  /** Counts a wrong secret; returns the Retry-After (seconds) when the client id is already over its limit, else 0. */
+  recordFailure(clientId: string, address: string, now = Date.now()): number {
+    const wait = this.byClient.retryAfter(clientId, now);
     this.byClient.record(clientId, now);
     this.byAddress.record(address, now);
+    this.byPair.record(pairKey(clientId, address), now);
+    return wait;
   }
+}
+
+/** Fixed-size, whatever the lengths of the id and the address. */
+function pairKey(clientId: string, address: string): string {
+  return createHash('sha256').update(clientId).update('\0').update(address).digest('base64url');
 }

@@ -3,6 +3,7 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import type { Request } from 'express';
 import { APP_CONFIG, discardRest } from '@audx/platform';
 import type { ImsConfig } from '../config';
+import { ClientAddressResolver } from './client-address';
 import { FORM_DISCARD_LIMITS, OAuthError, OAuthExceptionFilter } from './oauth-error';
 import { OAuthForm, readOAuthForm } from './oauth-form';
 import { Introspection, TokensService } from './tokens.service';
@@ -17,10 +18,14 @@ const form = (properties: Record<string, string>) => ({
 @Controller('ims')
 @UseFilters(OAuthExceptionFilter)
 export class TokensController {
+  private readonly addresses: ClientAddressResolver;
+
   constructor(
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: ImsConfig,
-  ) {}
+  ) {
+    this.addresses = new ClientAddressResolver(config.IMS_TRUSTED_PROXIES);
+  }
 
   @Post('token/v3')
   @HttpCode(200)
@@ -30,7 +35,7 @@ export class TokensController {
   @ApiBody(form({ grant_type: 'client_credentials', client_id: '', client_secret: '', scope: 'comma-separated' }))
   @ApiOkResponse({ description: '{"access_token","token_type":"bearer","expires_in"}' })
   async tokenV3(@Req() req: Request): Promise<TokenResponse> {
-    return this.tokens.grant(await this.read(req), req.header('authorization'), addressOf(req), 'v3');
+    return this.tokens.grant(await this.read(req), req.header('authorization'), this.addressOf(req), 'v3');
   }
 
   @Post('token/v2')
@@ -40,7 +45,7 @@ export class TokensController {
   @ApiConsumes(...FORM_TYPES)
   @ApiBody(form({ grant_type: 'client_credentials', client_id: '', client_secret: '', scope: 'comma-separated', org_id: '<24 hex>@AdobeOrg' }))
   async tokenV2(@Req() req: Request): Promise<TokenResponse> {
-    return this.tokens.grant(await this.read(req), req.header('authorization'), addressOf(req), 'v2');
+    return this.tokens.grant(await this.read(req), req.header('authorization'), this.addressOf(req), 'v2');
   }
 
   @Post('validate_token/v1')
@@ -69,15 +74,15 @@ export class TokensController {
   @ApiConsumes(...FORM_TYPES)
   @ApiBody(form({ token_type: 'access_token', token: '', cascading: 'all to revoke every token of the client', client_id: '', client_secret: '' }))
   async invalidate(@Req() req: Request): Promise<void> {
-    await this.tokens.invalidate(await this.read(req), req.header('authorization'), addressOf(req));
+    await this.tokens.invalidate(await this.read(req), req.header('authorization'), this.addressOf(req));
   }
 
   private read(req: Request): Promise<OAuthForm> {
     return readOAuthForm(req, this.config.IMS_FORM_MAX_BYTES);
   }
-}
 
-/** The TCP peer (no proxy is trusted), the key of the per-address brute-force brake. */
-function addressOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  /** The key of the per-address brute-force brake: the TCP peer, or the client behind a trusted proxy. */
+  private addressOf(req: Request): string {
+    return this.addresses.resolve(req.socket.remoteAddress, req.header('x-forwarded-for'));
+  }
 }
