@@ -43,6 +43,12 @@ describe('identity-reconciliation killed mid-import', () => {
     return row ? { status: row.status, chunks: Number(row.chunks) } : undefined;
   }
 
+  async function listsOf70(isolation: 'READ UNCOMMITTED' | 'REPEATABLE READ'): Promise<number> {
+    await db.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${isolation}`);
+    const [found] = await db.query("SELECT COUNT(*) AS n FROM lists WHERE org_id = ? AND segment_id = '70'", [client.orgId]);
+    return Number((found as { n: string }[])[0].n);
+  }
+
   it('converges to the exact list after a crash while staging and another while applying', async () => {
     await client.upsertRecipients(Array.from({ length: 40 }, (_, i) => ({ recipientId: `k-${String(i).padStart(2, '0')}` })));
     await client.linkVisitors(Array.from({ length: 40 }, (_, i) => ({ visitorId: visitorId(500 + i), recipientId: `k-${String(i).padStart(2, '0')}` })));
@@ -63,11 +69,12 @@ describe('identity-reconciliation killed mid-import', () => {
     for (const c of chunks.slice(0, 3)) await producers.publish(Topics.segmentImported, client.orgId, c);
 
     await service.start();
-    await waitFor(async () => (await importRow(importId))?.status === 'ready', { timeoutMs: 60000, what: 'import ready' });
-    await new Promise((r) => setTimeout(r, 1500)); // the applier is now inside its transaction
+    // the applier logs this line with its writes done, inside the transaction the delay holds open
+    const inFlight = () => service.output.join('').split('\n').some((l) => l.includes('holding the apply transaction open') && l.includes(importId));
+    await waitFor(inFlight, { timeoutMs: 60000, intervalMs: 20, what: 'the applier inside its transaction' });
+    expect(await listsOf70('READ UNCOMMITTED')).toBe(1); // written, not committed
     await service.kill();
-    const [partial] = await db.query("SELECT COUNT(*) AS n FROM lists WHERE org_id = ? AND segment_id = '70'", [client.orgId]);
-    expect(Number((partial as { n: string }[])[0].n)).toBe(0);
+    expect(await listsOf70('REPEATABLE READ')).toBe(0);
     expect((await importRow(importId))?.status).toBe('ready');
 
     await service.start();

@@ -170,6 +170,7 @@ export class Producers {
 export class Observed {
   private readonly consumer: Consumer;
   readonly events: Envelope[] = [];
+  private readonly read = new Map<string, number>(); // `${topic}:${partition}` -> last offset read
 
   constructor(private readonly producers: Producers) {
     this.consumer = producers.kafka.consumer({ groupId: producers.namer.group(`identity-test-${randomUUID()}`), maxWaitTimeInMs: 200 });
@@ -179,10 +180,27 @@ export class Observed {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: topics.map((t) => this.producers.namer.physical(t)), fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         if (message.value) this.events.push(JSON.parse(message.value.toString('utf8')) as Envelope);
+        this.read.set(`${topic}:${partition}`, Number(message.offset));
       },
     });
+  }
+
+  /** Waits until everything already on these topics has been read: no event still on its way to `of`. */
+  async caughtUp(topics: TopicName[], timeoutMs = 20000): Promise<void> {
+    const admin = this.producers.kafka.admin();
+    await admin.connect();
+    try {
+      for (const physical of topics.map((t) => this.producers.namer.physical(t))) {
+        for (const p of await admin.fetchTopicOffsets(physical)) {
+          const last = Number(p.high) - 1;
+          await waitFor(() => (this.read.get(`${physical}:${p.partition}`) ?? -1) >= last, { timeoutMs, intervalMs: 50, what: `${physical}[${p.partition}] read up to ${last}` });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   of<T extends TopicName>(type: string, orgId: string, filter: (p: PayloadOf<T>) => boolean = () => true): Envelope<PayloadOf<T>>[] {

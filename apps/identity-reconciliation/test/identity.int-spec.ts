@@ -90,16 +90,19 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
         JSON.stringify({ recipientId: 'u-3', unknownField: 1 }),
         JSON.stringify({ recipientId: 'u-4', attributes: { note: 'x'.repeat(102400) } }),
         JSON.stringify({ recipientId: 'u-5', email: 'grace@example.org', blocklisted: true }),
+        JSON.stringify({ recipientId: 'u-6', attributes: { 'first name': 'Ada' } }),
       ].join('\r\n');
       const res = await a.request('POST', '/v1/recipients', lines);
       expect(res.status).toBe(200);
       const report = await json<{ received: number; upserted: number; rejected: number; errors: { line: number; reason: string }[] }>(res);
-      expect(report).toMatchObject({ received: 6, upserted: 2, rejected: 4 });
-      expect(report.errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
+      expect(report).toMatchObject({ received: 7, upserted: 2, rejected: 5 });
+      expect(report.errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 8]);
       expect(report.errors[0].reason).toBe('not valid JSON');
       expect(report.errors[1].reason).toMatch(/email/);
       expect(report.errors[2].reason).toMatch(/unknownField/);
       expect(report.errors[3].reason).toBe('line longer than 102400 bytes');
+      expect(report.errors[4].reason).toBe(`attributes: "first name" is not a valid name (1 to 100 letters, digits, '_', '.' or '-')`);
+      expect((await a.request('GET', '/v1/recipients/u-6')).status).toBe(404);
 
       const r = await a.ok('GET', '/v1/recipients/u-1');
       expect(r).toMatchObject({ recipientId: 'u-1', email: 'ada@example.org', phone: '+33600000001', crmId: 'CRM-1', blocklisted: false, attributes: { tier: 'gold', score: 7 } });
@@ -197,6 +200,14 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       const ndjsonRes = await a.request('GET', `/v1/imports/${importId}/unmatched`, undefined, { accept: 'application/x-ndjson' });
       expect(ndjsonRes.headers.get('content-type')).toContain('application/x-ndjson');
       expect((await ndjsonRes.text()).trim().split('\n')).toHaveLength(2);
+
+      // visitor 1 alone (visitor 3 also reaches v-r1 above): it resolves to its new recipient only,
+      // neither through its old link nor through every link it ever had
+      const relinked = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '25' }], members: [{ userId: visitorId(1), add: ['25'] }] });
+      expect(await a.waitReconciled(relinked)).toMatchObject({ matched: 1, unmatched: 0, invalid: 0 });
+      const only = await a.members((await a.listOf('defaultDataSource', '25'))!.listId);
+      expect(only).not.toContain('v-r1');
+      expect(only).toEqual(['v-r2']);
     });
 
     it('declared IDs: email (case and whitespace), the published SHA-256 vector, AES-encrypted CRM ids, phones and attributes', async () => {
@@ -294,8 +305,14 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       await producers.publish(Topics.segmentImported, b.orgId, chunks[1]);
       await producers.publish(Topics.segmentImported, b.orgId, chunks[0]);
       await waitFor(async () => (await consumed(b.url, Topics.segmentImported, 'processed')) >= before + 2, { what: 're-publications consumed' });
+      // barrier: a wrong re-apply would now be ready, so applied and relayed before this later import
+      const marker = await producers.sendImport(b.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '39' }], members: [add(3, '39')] });
+      await observed.waitFor<typeof Topics.segmentReconciled>('SegmentReconciled', b.orgId, (p) => p.importId === marker);
+      await observed.caughtUp([Topics.segmentReconciled, Topics.listUpdated]);
       expect(observed.of<typeof Topics.segmentReconciled>('SegmentReconciled', b.orgId, (p) => p.importId === chunks[0].importId)).toHaveLength(1);
+      expect(observed.of<typeof Topics.listUpdated>('ListUpdated', b.orgId, (p) => p.listId === listId)).toHaveLength(1);
       expect(await b.members(listId)).toEqual(['m-1', 'm-2']);
+      expect((await b.ok<{ size: number }>('GET', `/v1/lists/${listId}`)).size).toBe(2);
       expect((await b.waitReconciled(chunks[0].importId)).matched).toBe(2);
     });
 
@@ -414,6 +431,14 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
   });
 
   describe('erasure and isolation', () => {
+    async function shareVisitorIds(listId: string): Promise<{ identifiers: string[]; members: number; withIdentifier: number; complement: number }> {
+      const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${listId}/share`, { dataSource: 'defaultDataSource' }, [202]);
+      const [last] = await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId && p.last);
+      const identifiers = observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId).flatMap((e) => e.payload.identifiers);
+      const { members, withIdentifier, complement } = last.payload.totals!;
+      return { identifiers: identifiers.sort(), members, withIdentifier, complement };
+    }
+
     it('erasing a recipient removes it from lists, visitor links and exports, and says so on list.updated', async () => {
       await a.upsertRecipients([{ recipientId: 'e-1', email: 'e1@example.org' }, { recipientId: 'e-2' }]);
       await a.linkVisitors([
@@ -426,6 +451,8 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       const imported = (await a.listOf('defaultDataSource', '60'))!;
       const picked = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'e', recipientIds: ['e-1', 'e-2'] });
       expect(await a.members(imported.listId)).toEqual(['e-1']);
+      // before: e-1 holds both visitors (301's most recent link), e-2 none
+      expect(await shareVisitorIds(picked.listId)).toEqual({ identifiers: [visitorId(301), visitorId(302)], members: 2, withIdentifier: 1, complement: 1 });
 
       expect((await a.request('DELETE', '/v1/recipients/e-1')).status).toBe(204);
       expect((await a.request('GET', '/v1/recipients/e-1')).status).toBe(404);
@@ -437,6 +464,9 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect(erased.map((e) => e.payload.listId).sort()).toEqual([imported.listId, picked.listId].sort());
       // visitor 301 falls back to its previous link; 302 is gone
       expect((await a.ok<{ visitorIds: string[] }>('GET', '/v1/recipients/e-2')).visitorIds).toEqual([visitorId(301)]);
+      // the next publication: e-1 and its visitor 302 are gone, 301 now stands for e-2
+      expect(await shareVisitorIds(imported.listId)).toEqual({ identifiers: [], members: 0, withIdentifier: 0, complement: 0 });
+      expect(await shareVisitorIds(picked.listId)).toEqual({ identifiers: [visitorId(301)], members: 1, withIdentifier: 1, complement: 0 });
       const again = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', segments: [{ segmentId: '61' }], members: [{ userId: visitorId(302), add: ['61'] }] });
       expect(await a.waitReconciled(again)).toMatchObject({ matched: 0, unmatched: 1 });
     });

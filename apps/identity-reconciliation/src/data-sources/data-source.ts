@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DatasourceChanged } from '@audx/contracts';
 import { AesKey, aesKey } from '@audx/identifiers';
+import { ATTRIBUTE_NAME } from '../recipients/recipient-record';
 
 export const DEFAULT_DATA_SOURCE = 'defaultDataSource';
 export const DATA_SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -8,7 +9,7 @@ export const DATA_SOURCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** `recipientId`, `email`, `crmId`, `phone` or `attributes.<name>` (domain.md). */
 export const ReconciliationKeySchema = z
   .string()
-  .regex(/^(recipientId|email|crmId|phone|attributes\.[A-Za-z0-9_.-]{1,100})$/, 'must be recipientId, email, crmId, phone or attributes.<name>');
+  .regex(new RegExp(`^(recipientId|email|crmId|phone|attributes\\.${ATTRIBUTE_NAME})$`), 'must be recipientId, email, crmId, phone or attributes.<name>');
 
 export type ReconciliationKey =
   | { kind: 'recipientId' }

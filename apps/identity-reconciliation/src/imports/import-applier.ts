@@ -31,6 +31,7 @@ interface ListOutcome {
  * records the unmatched identifiers and writes `segment.reconciled` and `list.updated` to the
  * outbox. Runs outside the Kafka consumer, so that a long apply never stalls heartbeats; the
  * `ready` state is durable, so a crash at any point re-applies from scratch after restart.
+ * Replicas share the work: an import another replica is applying is skipped, never waited for.
  */
 @Injectable()
 export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
@@ -119,12 +120,13 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Applies one import if it is still ready; answers whether it did. */
+  /** Applies one import if it is still ready and free to go; answers whether it did. */
   async apply(importPk: string): Promise<boolean> {
     const started = Date.now();
     const outcome = await this.runtime.transaction(async (manager, outbox) => {
-      const imp = await this.imports.lock(manager, importPk);
-      if (!imp || imp.status !== 'ready') return null;
+      // null: applied meanwhile, another replica has it, or an earlier import of its lists goes first
+      const imp = await this.imports.claim(manager, importPk);
+      if (!imp) return null;
       try {
         return await this.applyLocked(manager, outbox, imp);
       } finally {
@@ -221,7 +223,11 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       byList.set(t.list.listPk, { added: Number(c?.added ?? 0), removed: Number(c?.removed ?? 0) });
     }
 
-    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0) await new Promise((r) => setTimeout(r, this.config.IMPORT_APPLY_TEST_DELAY_MS));
+    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0) {
+      // tests wait for this line to know the apply transaction is open, its writes not committed
+      this.logger.warn({ importId: imp.importId, delayMs: this.config.IMPORT_APPLY_TEST_DELAY_MS }, 'test delay: holding the apply transaction open');
+      await new Promise((r) => setTimeout(r, this.config.IMPORT_APPLY_TEST_DELAY_MS));
+    }
 
     const outcomes: ListOutcome[] = [];
     for (const t of touched) {

@@ -70,9 +70,26 @@ export class ImportsRepository {
     return toRecord(row);
   }
 
-  async lock(manager: EntityManager, importPk: string): Promise<ImportRecord | null> {
-    const [row] = await rows<Row>(manager, `SELECT ${COLUMNS} FROM imports WHERE import_pk = ? FOR UPDATE`, [importPk]);
-    return row ? toRecord(row) : null;
+  /**
+   * Claims a ready import for the caller's transaction, or answers null: not ready any more, held by
+   * another replica (SKIP LOCKED: never a lock wait), or an earlier-accepted import sharing one of
+   * its lists is still ready (applied or given up first, so each list follows acceptance order).
+   */
+  async claim(manager: EntityManager, importPk: string): Promise<ImportRecord | null> {
+    const [row] = await rows<Row>(manager, `SELECT ${COLUMNS} FROM imports WHERE import_pk = ? AND status = 'ready' FOR UPDATE SKIP LOCKED`, [importPk]);
+    if (!row) return null;
+    // a plain read (it must not wait for the replica applying that import): the transaction's
+    // first, so its snapshot is taken now and sees every import that turned ready before
+    const earlier = await rows<{ import_pk: string }>(
+      manager,
+      `SELECT e.import_pk FROM imports e
+       JOIN import_segments es ON es.import_pk = e.import_pk
+       JOIN import_segments s ON s.import_pk = ? AND s.segment_id = es.segment_id
+       WHERE e.status = 'ready' AND e.org_id = ? AND e.data_source = ? AND (e.sequence < ? OR (e.sequence = ? AND e.import_pk < ?))
+       LIMIT 1`,
+      [row.import_pk, row.org_id, row.data_source, row.sequence, row.sequence, row.import_pk],
+    );
+    return earlier.length ? null : toRecord(row);
   }
 
   async find(manager: EntityManager, orgId: string, importId: string): Promise<ImportRecord | null> {
@@ -154,8 +171,9 @@ export class ImportsRepository {
     return { orgId: row.org_id, importId: row.import_id };
   }
 
+  /** Ready imports in acceptance order. */
   async ready(manager: EntityManager, limit: number): Promise<string[]> {
-    const found = await rows<{ import_pk: string }>(manager, "SELECT import_pk FROM imports WHERE status = 'ready' ORDER BY import_pk LIMIT ?", [limit]);
+    const found = await rows<{ import_pk: string }>(manager, "SELECT import_pk FROM imports WHERE status = 'ready' ORDER BY sequence, import_pk LIMIT ?", [limit]);
     return found.map((f) => String(f.import_pk));
   }
 

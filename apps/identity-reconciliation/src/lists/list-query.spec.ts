@@ -25,9 +25,14 @@ describe(compileListQuery.name, () => {
   });
 
   it('keeps hostile input in parameters', () => {
-    const sut = compileListQuery(ListQuerySchema.parse({ all: [{ field: "attributes.x') OR 1=1 --", eq: "' OR '1'='1" }] }), ORG);
+    const hostile = { all: [{ field: "attributes.x') OR 1=1 --", eq: "' OR '1'='1" }] };
+    // the schema refuses such a name; compiled anyway, it still stays a parameter
+    expect(ListQuerySchema.safeParse(hostile).success).toBe(false);
+    const sut = compileListQuery(hostile, ORG);
     expect(sut.where).not.toContain('OR 1=1');
+    expect(sut.params).toContainEqual("x') OR 1=1 --");
     expect(sut.params).toContainEqual(sha256("' OR '1'='1"));
+    expect(compileListQuery(ListQuerySchema.parse({ all: [{ field: 'attributes.x', eq: "' OR '1'='1" }] }), ORG).params).toContainEqual(sha256("' OR '1'='1"));
   });
 
   it('refuses unknown fields, operators and empty queries', () => {

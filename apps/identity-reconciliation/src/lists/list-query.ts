@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { normalizeEmail, normalizePhone, sha256 } from '@audx/identifiers';
-import { attributeText } from '../recipients/recipient-record';
+import { ATTRIBUTE_NAME, attributeText } from '../recipients/recipient-record';
 
 const Scalar = z.union([z.string().max(512), z.number().finite(), z.boolean()]);
 const Field = z
   .string()
-  .regex(/^(recipientId|email|crmId|phone|blocklisted|attributes\.[^\u0000-\u001f]{1,100})$/, 'recipientId, email, crmId, phone, blocklisted or attributes.<name>');
+  .regex(new RegExp(`^(recipientId|email|crmId|phone|blocklisted|attributes\\.${ATTRIBUTE_NAME})$`), 'recipientId, email, crmId, phone, blocklisted or attributes.<name>');
 
 const Condition = z.union([
   z.object({ field: Field, eq: Scalar }).strict(),

@@ -1,5 +1,7 @@
 import { sha256Hex } from '@audx/identifiers';
-import { toRecipientRecord } from './recipient-record';
+import { ReconciliationKeySchema } from '../data-sources/data-source';
+import { ListQuerySchema } from '../lists/list-query';
+import { isAttributeName, toRecipientRecord } from './recipient-record';
 
 describe(toRecipientRecord.name, () => {
   it('normalises and hashes every key once', () => {
@@ -21,5 +23,26 @@ describe(toRecipientRecord.name, () => {
     expect(toRecipientRecord({ recipientId: 'r', phone: 'call me' })).toEqual({ error: 'phone: not a phone number' });
     expect(toRecipientRecord({ recipientId: 'r', attributes: { a: 'x'.repeat(513) } })).toEqual({ error: 'attributes.a: longer than 512 characters' });
     expect(toRecipientRecord({ recipientId: '  ' })).toEqual({ error: 'recipientId: must not be blank' });
+  });
+
+  it('refuses attribute names outside the shared rule, naming the attribute', () => {
+    for (const name of ['first name', 'prénom', 'a/b', "x') OR 1=1 --", 'tab\t', 'x'.repeat(101), '']) {
+      const sut = toRecipientRecord({ recipientId: 'r', attributes: { tier: 'gold', [name]: 'x' } });
+      expect(sut).toEqual({ error: `attributes: ${JSON.stringify(name.slice(0, 100))} is not a valid name (1 to 100 letters, digits, '_', '.' or '-')` });
+    }
+    const sut = toRecipientRecord({ recipientId: 'r', attributes: { 'a.b-c_1': 1, ['x'.repeat(100)]: 2 } });
+    if ('error' in sut) throw new Error(sut.error);
+    expect(sut.attributes.map((a) => a.name)).toEqual(['a.b-c_1', 'x'.repeat(100)]);
+  });
+
+  it('applies one attribute-name rule to recipients, reconciliation keys and list queries', () => {
+    for (const name of ['tier', 'a.b-c_1', 'x'.repeat(100), 'x'.repeat(101), 'first name', 'prénom', 'a/b', '']) {
+      const stored = !('error' in toRecipientRecord({ recipientId: 'r', attributes: { [name]: 'x' } }));
+      const key = ReconciliationKeySchema.safeParse(`attributes.${name}`).success;
+      const query = ListQuerySchema.safeParse({ all: [{ field: `attributes.${name}`, exists: true }] }).success;
+      expect({ name, stored, key, query }).toEqual({ name, stored: isAttributeName(name), key: isAttributeName(name), query: isAttributeName(name) });
+    }
+    expect(isAttributeName('tier')).toBe(true);
+    expect(isAttributeName('first name')).toBe(false);
   });
 });

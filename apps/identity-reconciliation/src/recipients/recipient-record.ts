@@ -4,6 +4,17 @@ import { isEmail, isPhone, normalizeEmail, normalizePhone, sha256 } from '@audx/
 export const MAX_ATTRIBUTE_NAME = 100;
 export const MAX_ATTRIBUTE_VALUE = 512;
 
+/**
+ * The one rule for attribute names, shared by recipients, `attributes.<name>` reconciliation keys
+ * and list queries: a name a recipient can store is a name a key or a query can reach.
+ */
+export const ATTRIBUTE_NAME = `[A-Za-z0-9_.-]{1,${MAX_ATTRIBUTE_NAME}}`;
+const ATTRIBUTE_NAME_RE = new RegExp(`^${ATTRIBUTE_NAME}$`);
+
+export function isAttributeName(name: string): boolean {
+  return ATTRIBUTE_NAME_RE.test(name);
+}
+
 export interface AttributeRow {
   name: string;
   value: string;
@@ -52,7 +63,9 @@ export function toRecipientRecord(input: RecipientUpserted): RecipientRecord | {
   const crmId = blankToNull(input.crmId);
   const attributes: AttributeRow[] = [];
   for (const [name, value] of Object.entries(input.attributes ?? {})) {
-    if (name.length === 0 || name.length > MAX_ATTRIBUTE_NAME) return { error: `attributes: names are 1 to ${MAX_ATTRIBUTE_NAME} characters` };
+    if (!isAttributeName(name)) {
+      return { error: `attributes: ${JSON.stringify(name.slice(0, MAX_ATTRIBUTE_NAME))} is not a valid name (1 to ${MAX_ATTRIBUTE_NAME} letters, digits, '_', '.' or '-')` };
+    }
     if (value === null) continue;
     const text = attributeText(value);
     if (text.length > MAX_ATTRIBUTE_VALUE) return { error: `attributes.${name}: longer than ${MAX_ATTRIBUTE_VALUE} characters` };
