@@ -85,8 +85,8 @@ function writeConfig() {
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'log.retention.hours=24',
-    'message.max.bytes=10485760',
-    'replica.fetch.max.bytes=10485760',
+    // message.max.bytes and replica.fetch.max.bytes stay at Kafka's defaults (about 1 MiB), as on
+    // a production broker, so that tests see what production refuses
   ].join('\n');
   fs.writeFileSync(path.join(dataDir, 'server.properties'), props + '\n');
   fs.writeFileSync(

@@ -7,3 +7,6 @@ export * from './outbox-relay';
 export * from './batch-consumer';
 export * from './background-loop';
 export * from './transient-error';
+export * from './message-limits';
+export * from './outbox-parked.migration';
+export * from './schema-leader';

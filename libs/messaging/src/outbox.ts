@@ -33,6 +33,18 @@ export class OutboxWriter {
   }
 }
 
+/** Rows the relay set aside because Kafka will never take them (too large, refused): kept with the reason. */
+export const OUTBOX_PARKED_DDL = `CREATE TABLE IF NOT EXISTS outbox_parked (
+     seq BIGINT NOT NULL PRIMARY KEY,
+     event_id CHAR(36) NOT NULL,
+     topic VARCHAR(200) NOT NULL,
+     msg_key VARCHAR(512) NOT NULL,
+     value LONGTEXT NOT NULL,
+     created_at DATETIME(3) NOT NULL,
+     parked_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+     reason VARCHAR(500) NOT NULL
+   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+
 /** Shared DDL, applied by each service's own migration. */
 export const OUTBOX_DDL = [
   `CREATE TABLE IF NOT EXISTS outbox (
@@ -50,5 +62,6 @@ export const OUTBOX_DDL = [
      PRIMARY KEY (consumer, event_id),
      KEY idx_processed_at (processed_at)
    ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
+  OUTBOX_PARKED_DDL,
 ];
-export const OUTBOX_DOWN_DDL = ['DROP TABLE IF EXISTS processed_events', 'DROP TABLE IF EXISTS outbox'];
+export const OUTBOX_DOWN_DDL = ['DROP TABLE IF EXISTS outbox_parked', 'DROP TABLE IF EXISTS processed_events', 'DROP TABLE IF EXISTS outbox'];

@@ -6,6 +6,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly consumed: Counter<'topic' | 'outcome'>;
   readonly outboxPublished: Counter;
+  readonly outboxParked: Counter<'reason'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -19,14 +20,15 @@ export class Metrics {
     });
     this.consumed = this.counter('audx_messages_consumed_total', 'Kafka messages consumed, by outcome', ['topic', 'outcome']);
     this.outboxPublished = this.counter('audx_outbox_published_total', 'Events moved from the outbox to Kafka');
+    this.outboxParked = this.counter('audx_outbox_parked_total', 'Outbox rows set aside because Kafka will never take them', ['reason']);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  gauge<L extends string>(name: string, help: string, labelNames: L[] = [], collect?: (this: Gauge<L>) => Promise<void>): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: L[] = [], buckets?: number[]): Histogram<L> {

@@ -51,8 +51,16 @@ export class ServiceRuntime {
   ) {
     this.metrics = new Metrics(options.service);
     this.namer = new TopicNamer(options.config.KAFKA_NAMESPACE);
-    this.producer = new EventProducer(kafka, this.namer, options.service);
-    this.relay = new OutboxRelay(dataSource, this.producer, options.logger, { batchSize: 500, idleMs: 200 }, (n) => this.metrics.outboxPublished.inc(n));
+    this.producer = new EventProducer(kafka, this.namer, options.service, options.logger);
+    // the relay has its own producer: replacing a failed one never cuts another sender's send short
+    this.relay = new OutboxRelay(
+      dataSource,
+      new EventProducer(kafka, this.namer, options.service, options.logger),
+      options.logger,
+      {},
+      { onPublished: (n) => this.metrics.outboxPublished.inc(n), onParked: (n, reason) => this.metrics.outboxParked.inc({ reason }, n) },
+    );
+    this.registerOutboxGauges();
     const admin = kafka.admin({ retry: { retries: 0 } });
     let adminConnected = false;
     this.readiness.register('mysql', () => pingSchema(dataSource));
@@ -68,6 +76,28 @@ export class ServiceRuntime {
         await admin.disconnect().catch(() => undefined);
         throw err;
       }
+    });
+  }
+
+  /** Outbox depth, the age of its oldest row and the parked rows, read at scrape time. */
+  private registerOutboxGauges(): void {
+    const ds = this.dataSource;
+    const readInto = async (gauge: { set(v: number): void }, sql: string) => {
+      try {
+        const [r] = await ds.query(sql);
+        gauge.set(Number(Object.values(r as object)[0] ?? 0));
+      } catch {
+        /* MySQL down: /ready says so; keep the last value */
+      }
+    };
+    this.metrics.gauge('audx_outbox_depth', 'Events waiting in the outbox', [], async function () {
+      await readInto(this, 'SELECT COUNT(*) AS n FROM outbox');
+    });
+    this.metrics.gauge('audx_outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox (0 when empty)', [], async function () {
+      await readInto(this, 'SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), CURRENT_TIMESTAMP(3)) / 1e6, 0) AS age FROM outbox');
+    });
+    this.metrics.gauge('audx_outbox_parked', 'Outbox rows parked because Kafka will never take them', [], async function () {
+      await readInto(this, 'SELECT COUNT(*) AS n FROM outbox_parked');
     });
   }
 
@@ -89,6 +119,7 @@ export class ServiceRuntime {
     await retry(logger, 'kafka', async () => {
       await ensureTopics(kafka, runtime.namer, { partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
       await runtime.producer.connect();
+      await runtime.relay.producer.connect();
     });
     runtime.relay.start();
     runtime.purgeTimer = setInterval(() => void runtime.purgeProcessedEvents(), 3600_000);
@@ -156,6 +187,7 @@ export class ServiceRuntime {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.consumer?.stop().catch((err) => this.logger.warn({ err: String(err) }, 'consumer stop failed'));
     await this.relay.stop();
+    await this.relay.producer.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
   }
