@@ -25,6 +25,8 @@ import { IdentityConfig, IdentityEnvSchema } from '../../apps/identity-reconcili
 import { DataSourcesRepository } from '../../apps/identity-reconciliation/src/data-sources/data-sources.repository';
 import { DataSourcesService } from '../../apps/identity-reconciliation/src/data-sources/data-sources.service';
 import { ExportsService } from '../../apps/identity-reconciliation/src/exports/exports.service';
+import { ExportsRepository } from '../../apps/identity-reconciliation/src/exports/exports.repository';
+import { ExportSender } from '../../apps/identity-reconciliation/src/exports/export-sender';
 import { ImportApplier } from '../../apps/identity-reconciliation/src/imports/import-applier';
 import { ImportStager } from '../../apps/identity-reconciliation/src/imports/import-stager';
 import { ImportsRepository } from '../../apps/identity-reconciliation/src/imports/imports.repository';
@@ -80,11 +82,12 @@ async function main() {
   const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), config, logger);
   const stager = new ImportStager(imports, dataSources, logger);
   const applier = new ImportApplier(runtime, imports, lists, config, logger, new Metrics('bench'));
-  const exportsService = new ExportsService(runtime, lists, dataSources, config, logger);
+  // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
+  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), { wake: () => undefined } as unknown as ExportSender, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {
-      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
+      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
       await dataSource.query('DROP TABLE IF EXISTS base_ids, base_members');
       log(`reusing the recipients and links of ${database}`);
     } else {

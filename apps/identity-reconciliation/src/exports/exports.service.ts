@@ -1,45 +1,42 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ListExported, ShareRecord, Topics } from '@audx/contracts';
+import { ListExported, ShareRecord, Topics, digestUuid } from '@audx/contracts';
+import { CHUNK_BUDGET_BYTES, buildMessage } from '@audx/messaging';
 import { APP_CONFIG, Errors, LOGGER, ServiceRuntime } from '@audx/platform';
 import { newExportId } from '../common/ids';
-import { rows } from '../common/sql';
 import type { IdentityConfig } from '../config';
 import { matcherOf } from '../data-sources/data-source';
 import { DataSourcesService } from '../data-sources/data-sources.service';
 import type { ShareListDto } from '../lists/lists.dto';
 import { ListsRepository } from '../lists/lists.repository';
-import { MemberRow, identifiersOf, memberKeyColumns } from './identifier-resolver';
+import { ExportSender } from './export-sender';
+import { ExportsRepository } from './exports.repository';
+import { identifiersOf, memberKeyColumns } from './identifier-resolver';
 
 const PAGE = 5000;
+/** Identifiers' bytes per chunk: a chunk stays far below a broker's default 1 MiB message limit. */
+const CHUNK_IDENTIFIER_BYTES = CHUNK_BUDGET_BYTES;
 
 type Totals = NonNullable<ListExported['totals']>;
 
-interface ShareRow {
-  export_id: string;
-  list_id: string;
-  data_source: string;
-  segment_id: string | null;
-  audience_name: string | null;
-  mode: string;
-  chunks: number;
-  members: number;
-  with_identifier: number;
-  complement: number;
-  blocked: number;
-  created_at: Date;
+/** A chunk's event id is derived from (org, export, seq): a re-sent chunk is the same event. */
+export function exportChunkEventId(orgId: string, exportId: string, seq: number): string {
+  return digestUuid(`${orgId}/${exportId}/${seq}`, '5');
 }
 
 /**
  * "Update shared audience": resolves every member of a list to the data source's identifier and
- * writes the `list.exported` chunks to the outbox in ONE transaction (all or nothing), reading
- * members a page at a time and flushing each chunk, so memory stays flat whatever the list size.
+ * snapshots the `list.exported` chunks in ONE transaction (all or nothing), reading members a page
+ * at a time and writing each chunk as it fills, so memory stays flat whatever the list size. The
+ * bulk never rides in the outbox: `ExportSender` streams the snapshot to Kafka after the commit.
  */
 @Injectable()
 export class ExportsService {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
+    @Inject(ExportsRepository) private readonly exports: ExportsRepository,
+    @Inject(ExportSender) private readonly sender: ExportSender,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -59,9 +56,10 @@ export class ExportsService {
       const exportId = newExportId();
       const totals: Totals = { chunks: 0, members: 0, withIdentifier: 0, complement: 0, blocked: 0, identifiers: 0 };
       let buffer: string[] = [];
+      let bufferBytes = 0;
       let seq = 0;
       const emit = async (identifiers: string[], last: boolean) => {
-        outbox.add(Topics.listExported, orgId, {
+        const message = buildMessage('identity-reconciliation', Topics.listExported, orgId, {
           exportId,
           listId: list.listId,
           dataSource: ds.name,
@@ -76,20 +74,14 @@ export class ExportsService {
           identifiers,
           sharedAt,
           ...(last ? { totals: { ...totals, chunks: seq + 1 } } : {}),
-        });
+        }, { id: exportChunkEventId(orgId, exportId, seq) });
+        await this.exports.insertChunk(manager, { orgId, exportId, seq, eventId: message.envelope.id, key: message.key, value: JSON.stringify(message.envelope) });
         seq++;
-        await outbox.flush();
       };
       const columns = memberKeyColumns(matcher);
       let after = '0';
       for (;;) {
-        const page = await rows<MemberRow>(
-          manager,
-          `SELECT lm.rid, r.recipient_id, r.blocklisted, ${columns}
-           FROM list_members lm JOIN recipients r ON r.rid = lm.rid
-           WHERE lm.list_pk = ? AND lm.present = 1 AND lm.rid > ? ORDER BY lm.rid LIMIT ?`,
-          [list.listPk, after, PAGE],
-        );
+        const page = await this.exports.memberPage(manager, list.listPk, after, columns, PAGE);
         if (page.length === 0) break;
         after = String(page[page.length - 1].rid);
         totals.members += page.length;
@@ -104,38 +96,39 @@ export class ExportsService {
           }
           totals.withIdentifier++;
           totals.identifiers += ids.length;
-          buffer.push(...ids);
-        }
-        while (buffer.length > chunkSize) {
-          const chunk = buffer.slice(0, chunkSize);
-          buffer = buffer.slice(chunkSize);
-          await emit(chunk, false);
+          for (const id of ids) {
+            // a chunk is cut by count and by bytes, whichever comes first
+            const bytes = Buffer.byteLength(id) + 3;
+            if (buffer.length >= chunkSize || (buffer.length > 0 && bufferBytes + bytes > CHUNK_IDENTIFIER_BYTES)) {
+              await emit(buffer, false);
+              buffer = [];
+              bufferBytes = 0;
+            }
+            buffer.push(id);
+            bufferBytes += bytes;
+          }
         }
       }
       await emit(buffer, true);
       totals.chunks = seq;
-      await manager.query(
-        `INSERT INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, mode, chunks, members, with_identifier, complement, blocked, identifiers, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          orgId,
-          exportId,
-          list.listId,
-          ds.name,
-          body.segmentId ?? null,
-          body.audienceName ?? null,
-          body.mode,
-          totals.chunks,
-          totals.members,
-          totals.withIdentifier,
-          totals.complement,
-          totals.blocked,
-          totals.identifiers,
-          new Date(),
-        ],
-      );
+      await this.exports.insert(manager, {
+        orgId,
+        exportId,
+        listId: list.listId,
+        dataSource: ds.name,
+        segmentId: body.segmentId ?? null,
+        audienceName: body.audienceName ?? null,
+        mode: body.mode,
+        chunks: totals.chunks,
+        members: totals.members,
+        withIdentifier: totals.withIdentifier,
+        complement: totals.complement,
+        blocked: totals.blocked,
+        identifiers: totals.identifiers,
+      });
       return { exportId, totals };
     });
+    this.sender.wake();
     this.logger.info({ exportId: result.exportId, ...result.totals, ms: Date.now() - started }, 'list exported');
     return { exportId: result.exportId };
   }
@@ -143,11 +136,7 @@ export class ExportsService {
   /** One share of the org (audience-publication asks, to tell "not arrived yet" from "no such export"). */
   async find(orgId: string, exportId: string): Promise<ShareRecord> {
     if (exportId.length > 40) throw Errors.notFound('export');
-    const [r] = await rows<ShareRow>(
-      this.runtime.dataSource.manager,
-      'SELECT export_id, list_id, data_source, segment_id, audience_name, mode, chunks, members, with_identifier, complement, blocked, created_at FROM exports WHERE org_id = ? AND export_id = ?',
-      [orgId, exportId],
-    );
+    const r = await this.exports.find(this.runtime.dataSource.manager, orgId, exportId);
     if (!r) throw Errors.notFound('export');
     return {
       exportId: r.export_id,

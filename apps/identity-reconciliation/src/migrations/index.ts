@@ -3,6 +3,7 @@ import { Initial1764489600000 } from './1764489600000-initial';
 import { Identity1764600000000 } from './1764600000000-identity';
 import { SealedDataSourceKeys1764700000000 } from './1764700000000-sealed-data-source-keys';
 import { ReportRetention1764710000000 } from './1764710000000-report-retention';
+import { ExportChunks1765100000001 } from './1765100000001-export-chunks';
 
 /** In order; applied on start (synchronize is off). */
-export const migrations = [Initial1764489600000, Identity1764600000000, SealedDataSourceKeys1764700000000, ReportRetention1764710000000, OutboxParked1765100000000];
+export const migrations = [Initial1764489600000, Identity1764600000000, SealedDataSourceKeys1764700000000, ReportRetention1764710000000, OutboxParked1765100000000, ExportChunks1765100000001];

@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import { SegmentImported, Topics, digestUuid } from '@audx/contracts';
 import { isVisitorId } from '@audx/identifiers';
-import { EventProducer, buildMessage } from '@audx/messaging';
+import { CHUNK_BUDGET_BYTES, EventProducer, buildMessage } from '@audx/messaging';
 import { DomainError, Errors } from '@audx/platform';
 import { ByteLimit, InflationGuard } from '../parsing/byte-guards';
 import { ImportFormat, MemberLine, PARSERS } from '../parsing/formats';
@@ -13,6 +13,7 @@ import { MAX_SEGMENTS_PER_IMPORT, SegmentGate, SegmentViolation } from '../polic
 import type { KnownDataSource } from '../data-sources/data-source-replica.repository';
 import type { ImportsRepository } from './imports.repository';
 import { LineError, Receipt, ReceiptView } from './receipt';
+import { cutChunks } from './chunk-cutter';
 
 export interface ImportJob {
   seq: string;
@@ -102,24 +103,33 @@ export class ImportPipeline {
         members.push({ userId: p.member.userId, add, remove });
       }
       if (members.length === 0 && !last) return;
-      const segmentIds = last ? [...receipt.segments] : [...inChunk];
-      const payload: SegmentImported = {
-        importId: job.importId,
-        sequence: Number(job.seq),
-        dataSource: job.dataSource.name,
-        mode: job.mode,
-        seq: chunkSeq,
-        last,
-        segments: segmentIds.map((segmentId) => ({ segmentId, labels: gate.labels.get(segmentId) ?? [] })),
-        members,
-        ...(last ? { totals: { chunks: chunkSeq + 1, members: membersSent + members.length, invalidIds: receipt.invalidIds } } : {}),
-      };
-      await this.producer.sendMessages([
-        buildMessage('segment-ingestion', Topics.segmentImported, job.orgId, payload, { id: chunkEventId(job.importId, chunkSeq), correlationId: job.correlationId }),
-      ]);
-      chunkSeq++;
-      membersSent += members.length;
-      if (job.handedOn) job.handedOn.chunks = chunkSeq;
+      const segmentsOf = (ids: Iterable<string>) => [...ids].map((segmentId) => ({ segmentId, labels: gate.labels.get(segmentId) ?? [] }));
+      const tail = last ? segmentsOf(receipt.segments) : [];
+      // each chunk fits a broker left at its default message size, whatever the lines hold
+      const groups = cutChunks(members, CHUNK_BUDGET_BYTES, last ? Buffer.byteLength(JSON.stringify(tail)) : 0);
+      for (let g = 0; g < groups.length; g++) {
+        const part = groups[g];
+        if (part.length === 0 && !last) continue;
+        const isLast = last && g === groups.length - 1;
+        const payload: SegmentImported = {
+          importId: job.importId,
+          sequence: Number(job.seq),
+          dataSource: job.dataSource.name,
+          mode: job.mode,
+          seq: chunkSeq,
+          last: isLast,
+          segments: isLast ? tail : segmentsOf(groups.length === 1 ? inChunk : new Set(part.flatMap((m) => [...m.add, ...m.remove]))),
+          members: part,
+          ...(isLast ? { totals: { chunks: chunkSeq + 1, members: membersSent + part.length, invalidIds: receipt.invalidIds } } : {}),
+        };
+        // built here from validated lines: no second schema pass over thousands of members
+        await this.producer.sendMessages([
+          buildMessage('segment-ingestion', Topics.segmentImported, job.orgId, payload, { id: chunkEventId(job.importId, chunkSeq), correlationId: job.correlationId, trusted: true }),
+        ]);
+        chunkSeq++;
+        membersSent += part.length;
+        if (job.handedOn) job.handedOn.chunks = chunkSeq;
+      }
     };
 
     const handle = async (line: Line): Promise<void> => {
