@@ -92,14 +92,20 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
       expect(events[1].correlationId).toBe('exp-a2');
     });
 
-    it('replaces the audience with a full share: .overwrite with every member, removals counted', async () => {
+    it('replaces the audience with a full share: .overwrite with every member, and a .sync that removes those who left', async () => {
       await driver.share(acme.orgId, ListExportBuilder.share('exp-a3').list('lst-a').full().identifiers(visitorIds(50, 90)).chunksOf(15).build());
       const v3 = await api.settled('exp-a3');
       expect(v3).toMatchObject({ status: 'published', version: 3, size: 40, added: 20, removed: 40 });
       const [latest] = await api.versions(audienceId);
       expect(latest.mode).toBe('full');
-      expect(latest.files.map((f) => f.fileName)).toEqual([expect.stringMatching(/^ftp_dpm_5001_[0-9]{10}\.overwrite$/)]);
-      expect(readLines(orgDir(acme), latest.files)).toEqual(visitorIds(50, 90).map((id) => `${id}\td_sid=24`));
+      expect(latest.files.map((f) => f.fileName)).toEqual([expect.stringMatching(/^ftp_dpm_5001_[0-9]{10}\.overwrite$/), expect.stringMatching(/^ftp_dpm_5001_[0-9]{10}\.sync$/)]);
+      const [overwrite, removals] = latest.files;
+      expect(readLines(orgDir(acme), [overwrite])).toEqual(visitorIds(50, 90).map((id) => `${id}\td_sid=24`));
+      // an .overwrite cannot remove a user it does not list: the 40 who left are removed explicitly
+      expect(readLines(orgDir(acme), [removals])).toEqual(visitorIds(10, 50).map((id) => `${id}\td_unsid=24`));
+      expect(latest.removalInfoFile).toBe(removals.fileName.replace(/\.sync$/, '.info'));
+      // the removals come under a later stamp than the overwrite
+      expect(removals.fileName > overwrite.fileName).toBe(true);
       expect(await api.allMembers(audienceId, 3, 1000)).toEqual(visitorIds(50, 90));
     });
 
@@ -117,15 +123,21 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
 
     it('writes a file set that matches its .info byte for byte and md5, and serves the same bytes', async () => {
       const versions = await api.versions(audienceId);
-      const recorded = versions.flatMap((v) => [...v.files.map((f) => f.fileName), v.infoFile!]).sort();
+      const controlFiles = (v: (typeof versions)[number]) => [v.infoFile!, ...(v.removalInfoFile ? [v.removalInfoFile] : [])];
+      const recorded = versions.flatMap((v) => [...v.files.map((f) => f.fileName), ...controlFiles(v)]).sort();
       // nothing else in the org's folder: no temporary or orphaned file
       expect(listDir(orgDir(acme))).toEqual(recorded);
       for (const v of versions) {
-        const info = JSON.parse(readFileSync(path.join(orgDir(acme), v.infoFile!), 'utf8'));
-        expect(info.Files).toEqual(
-          v.files.map((f, i) => ({ FileName: f.fileName, FileByteSize: f.bytes, FileLineCount: f.lines, FileSequenceNumber: i + 1, md5: f.md5 })),
-        );
-        expect(info.Totals).toMatchObject({ TotalFileCount: v.files.length, TotalLineCount: v.files.reduce((n, f) => n + f.lines, 0) });
+        for (const infoFile of controlFiles(v)) {
+          // each control file lists the data files of its own batch (same root name)
+          const batch = v.files.filter((f) => f.fileName.startsWith(infoFile.replace(/\.info$/, '.')));
+          expect(batch.length).toBeGreaterThan(0);
+          const info = JSON.parse(readFileSync(path.join(orgDir(acme), infoFile), 'utf8'));
+          expect(info.Files).toEqual(
+            batch.map((f, i) => ({ FileName: f.fileName, FileByteSize: f.bytes, FileLineCount: f.lines, FileSequenceNumber: i + 1, md5: f.md5 })),
+          );
+          expect(info.Totals).toMatchObject({ TotalFileCount: batch.length, TotalLineCount: batch.reduce((n, f) => n + f.lines, 0) });
+        }
         for (const f of v.files) {
           const onDisk = readFileSync(path.join(orgDir(acme), f.fileName));
           expect([onDisk.length, md5(onDisk), onDisk.toString().split('\n').length - 1]).toEqual([f.bytes, f.md5, f.lines]);

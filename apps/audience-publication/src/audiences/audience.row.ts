@@ -33,6 +33,8 @@ export interface VersionRow {
   stamp: number;
   files: WrittenFile[];
   infoFile: string | null;
+  /** The removal `.sync`'s control file of a full share that dropped members. */
+  removalInfoFile: string | null;
   publishedAt: string;
 }
 
@@ -69,6 +71,12 @@ export function toVersionRow(r: Record<string, unknown>): VersionRow {
     stamp: num(r.stamp),
     files: jsonArray<WrittenFile>(r.files),
     infoFile: (r.info_file as string | null) ?? null,
+    removalInfoFile: (r.removal_info_file as string | null) ?? null,
     publishedAt: iso(r.published_at)!,
   };
+}
+
+/** Every file a version wrote: data files, then control files. */
+export function versionFileNames(v: Pick<VersionRow, 'files' | 'infoFile' | 'removalInfoFile'>): string[] {
+  return [...v.files.map((f) => f.fileName), ...[v.infoFile, v.removalInfoFile].filter((f): f is string => f !== null)];
 }

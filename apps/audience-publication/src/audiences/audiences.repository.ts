@@ -56,9 +56,9 @@ export class AudiencesRepository {
 
   async insertVersion(manager: EntityManager, v: NewVersion): Promise<void> {
     await manager.query(
-      `INSERT INTO audience_versions (audience_pk, version, org_id, export_id, mode, size, added, removed, stamp, files, info_file, published_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))`,
-      [v.audiencePk, v.version, v.orgId, v.exportId, v.mode, v.size, v.added, v.removed, v.stamp, JSON.stringify(v.files), v.infoFile],
+      `INSERT INTO audience_versions (audience_pk, version, org_id, export_id, mode, size, added, removed, stamp, files, info_file, removal_info_file, published_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))`,
+      [v.audiencePk, v.version, v.orgId, v.exportId, v.mode, v.size, v.added, v.removed, v.stamp, JSON.stringify(v.files), v.infoFile, v.removalInfoFile],
     );
   }
 

@@ -4,7 +4,7 @@ import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Errors, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
 import { MAX_KEPT_VERSIONS } from '../config';
 import { OutboundFileWriter } from '../outbound/outbound-file-writer';
-import type { AudienceRow, VersionRow } from './audience.row';
+import { type AudienceRow, type VersionRow, versionFileNames } from './audience.row';
 import { AudiencesRepository } from './audiences.repository';
 import { MembershipRepository } from './membership.repository';
 
@@ -36,6 +36,7 @@ export function versionView(v: VersionRow) {
     exportId: v.exportId,
     files: v.files,
     infoFile: v.infoFile,
+    ...(v.removalInfoFile ? { removalInfoFile: v.removalInfoFile } : {}),
   };
 }
 
@@ -88,7 +89,7 @@ export class AudiencesService {
   async file(orgId: string, audienceId: string, version: string, fileName: string): Promise<StreamableFile> {
     const a = await this.audience(orgId, audienceId);
     const v = await this.keptVersion(a, parseVersion(version));
-    const recorded = [...v.files.map((f) => f.fileName), ...(v.infoFile ? [v.infoFile] : [])].find((name) => name === fileName);
+    const recorded = versionFileNames(v).find((name) => name === fileName);
     if (!recorded) throw Errors.notFound(`file ${fileName.slice(0, 100)} of version ${v.version}`);
     const path = this.files.pathOf(orgId, recorded);
     const info = await stat(path).catch(() => null);

@@ -2,11 +2,12 @@ import { OPEN_VERSION, diffMembers, intakeLine, isMemberAt, isPrunable, isWritab
 
 describe('outbound plan and delta semantics', () => {
   it('publishes the delta as .sync for an incremental share: adds then removals', () => {
-    expect(outboundPlan('incremental', { size: 100, added: 3, removed: 2 })).toEqual({ kind: 'sync', sections: ['added', 'removed'], lines: 5 });
+    expect(outboundPlan('incremental', { size: 100, added: 3, removed: 2 })).toEqual({ kind: 'sync', sections: ['added', 'removed'], lines: 5, removals: 0 });
   });
 
-  it('publishes every member as .overwrite for a full share, whatever the delta', () => {
-    expect(outboundPlan('full', { size: 100, added: 3, removed: 2 })).toEqual({ kind: 'overwrite', sections: ['current'], lines: 100 });
+  it('publishes every member as .overwrite for a full share, and removes those who left in a .sync', () => {
+    expect(outboundPlan('full', { size: 100, added: 3, removed: 2 })).toEqual({ kind: 'overwrite', sections: ['current'], lines: 100, removals: 2 });
+    expect(outboundPlan('full', { size: 100, added: 3, removed: 0 })).toEqual({ kind: 'overwrite', sections: ['current'], lines: 100, removals: 0 });
   });
 
   it('writes d_sid for adds and members, d_unsid for removals, tab-separated', () => {

@@ -29,17 +29,26 @@ export interface OutboundPlan {
   kind: OutboundKind;
   sections: Section[];
   lines: number;
+  /** A full share that dropped members: a `.sync` of `d_unsid` lines, written under the next stamp. */
+  removals: number;
+}
+
+/** Stamps a publication of this mode takes from the file clock: a full share may write two batches. */
+export function stampsFor(mode: ExportMode): number {
+  return mode === 'full' ? 2 : 1;
 }
 
 /**
  * `incremental` publishes the delta against the previous version (`.sync`: `d_sid` for each
  * added identifier, then `d_unsid` for each removed one); `full` publishes every member
  * (`.overwrite`, which replaces each listed user's memberships of the data source and ignores
- * removals: each line therefore repeats the user's sids in the org's other audiences of the DPID).
+ * removals: each line therefore repeats the user's sids in the org's other audiences of the DPID),
+ * and, because an `.overwrite` cannot remove a user it does not list, a `.sync` of `d_unsid` for
+ * each member that left, so the marketing cloud ends up holding exactly the list.
  */
 export function outboundPlan(mode: ExportMode, counts: { size: number; added: number; removed: number }): OutboundPlan {
-  if (mode === 'full') return { kind: 'overwrite', sections: ['current'], lines: counts.size };
-  return { kind: 'sync', sections: ['added', 'removed'], lines: counts.added + counts.removed };
+  if (mode === 'full') return { kind: 'overwrite', sections: ['current'], lines: counts.size, removals: counts.removed };
+  return { kind: 'sync', sections: ['added', 'removed'], lines: counts.added + counts.removed, removals: 0 };
 }
 
 /**

@@ -10,10 +10,11 @@ import { num } from '../common/sql';
  */
 @Injectable()
 export class FileClockRepository {
-  async next(manager: EntityManager, orgId: string, dpid: number, nowMs = Date.now()): Promise<number> {
+  /** The next stamp; `reserve` stamps from it on are the caller's (a publication that writes two batches). */
+  async next(manager: EntityManager, orgId: string, dpid: number, nowMs = Date.now(), reserve = 1): Promise<number> {
     const rows: { last_stamp: number | string }[] = await manager.query('SELECT last_stamp FROM file_clock WHERE org_id = ? AND dpid = ? FOR UPDATE', [orgId, dpid]);
     const stamp = nextStamp(rows.length ? num(rows[0].last_stamp) : null, nowMs);
-    await manager.query('INSERT INTO file_clock (org_id, dpid, last_stamp) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_stamp = VALUES(last_stamp)', [orgId, dpid, stamp]);
+    await manager.query('INSERT INTO file_clock (org_id, dpid, last_stamp) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_stamp = VALUES(last_stamp)', [orgId, dpid, stamp + reserve - 1]);
     return stamp;
   }
 }

@@ -12,7 +12,7 @@ import { ExportsRepository } from '../exports/exports.repository';
 import { exportViolations } from '../governance/export-gate';
 import { PoliciesRepository } from '../governance/policies.repository';
 import { OutboundFileWriter } from '../outbound/outbound-file-writer';
-import { intakeLine, outboundPlan } from '../outbound/outbound-plan';
+import { Section, intakeLine, outboundPlan, stampsFor } from '../outbound/outbound-plan';
 import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
 import { publishedEventId } from './published-event-id';
@@ -92,7 +92,7 @@ export class PublishExport {
         this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId }, 'export superseded by a later share');
         return 'superseded';
       }
-      const stamp = await this.clock.next(manager, e.orgId, e.dpid);
+      const stamp = await this.clock.next(manager, e.orgId, e.dpid, Date.now(), stampsFor(e.mode));
       await this.exports.claim(manager, exportPk, {
         audiencePk: audience.audiencePk,
         version: audience.currentVersion + 1,
@@ -125,10 +125,10 @@ export class PublishExport {
       const membership = this.membership;
       const sid = audience.sid;
       const { orgId, dpid } = e;
-      async function* lines(): AsyncGenerator<string[]> {
-        for (const section of plan.sections) {
+      async function* lines(sections: Section[], overwrite: boolean): AsyncGenerator<string[]> {
+        for (const section of sections) {
           for await (const page of membership.section(manager, audiencePk, version, section)) {
-            const held = plan.kind === 'overwrite' ? await membership.otherCurrentSids(manager, orgId, dpid, audiencePk, page) : new Map<string, string[]>();
+            const held = overwrite ? await membership.otherCurrentSids(manager, orgId, dpid, audiencePk, page) : new Map<string, string[]>();
             yield page.map((id) => intakeLine(id, sid, section, held.get(id)));
           }
         }
@@ -141,8 +141,21 @@ export class PublishExport {
         gzip: e.outGzip!,
         maxLines: e.outMaxLines!,
         totalLines: plan.lines,
-        lines: lines(),
+        lines: lines(plan.sections, plan.kind === 'overwrite'),
       });
+      const removals =
+        plan.removals > 0
+          ? await this.files.write({
+              orgId: e.orgId,
+              dpid: e.dpid,
+              stamp: e.stamp! + 1,
+              kind: 'sync',
+              gzip: e.outGzip!,
+              maxLines: e.outMaxLines!,
+              totalLines: plan.removals,
+              lines: lines(['removed'], false),
+            })
+          : { files: [], info: null };
       this.crash.at('files');
 
       await this.audiences.insertVersion(manager, {
@@ -155,18 +168,19 @@ export class PublishExport {
         added,
         removed,
         stamp: e.stamp!,
-        files: written.files,
+        files: [...written.files, ...removals.files],
         infoFile: written.info?.fileName ?? null,
+        removalInfoFile: removals.info?.fileName ?? null,
       });
       await this.audiences.completeVersion(manager, audiencePk, version, size);
       await this.exports.finish(manager, exportPk, { size, added, removed });
       outbox.add(
         Topics.audiencePublished,
         e.orgId,
-        { audienceId: audience.audienceId, version, size, added, removed, files: written.files },
+        { audienceId: audience.audienceId, version, size, added, removed, files: [...written.files, ...removals.files] },
         { id: publishedEventId(e.orgId, audience.audienceId, version), correlationId: e.exportId },
       );
-      this.metrics.publishedLines.inc(plan.lines);
+      this.metrics.publishedLines.inc(plan.lines + plan.removals);
       this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId, version, size, added, removed, files: written.files.length }, 'audience version published');
       return 'published';
     });

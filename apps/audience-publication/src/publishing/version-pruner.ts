@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, LOGGER } from '@audx/platform';
 import type { Logger } from 'pino';
+import { versionFileNames } from '../audiences/audience.row';
 import { AudiencesRepository } from '../audiences/audiences.repository';
 import { MembershipRepository } from '../audiences/membership.repository';
 import type { PublicationConfig } from '../config';
@@ -32,7 +33,7 @@ export class VersionPruner {
   async prune(orgId: string, audiencePk: number, currentVersion: number): Promise<number> {
     const oldest = oldestKept(currentVersion, this.config.AUDIENCE_KEEP_VERSIONS);
     const old = await this.audiences.versionsOlderThan(audiencePk, oldest);
-    for (const v of old) await this.files.remove(orgId, [...v.files.map((f) => f.fileName), ...(v.infoFile ? [v.infoFile] : [])]);
+    for (const v of old) await this.files.remove(orgId, versionFileNames(v));
     const rows = await this.membership.prune(audiencePk, oldest);
     for (const v of old) await this.audiences.deleteVersion(audiencePk, v.version);
     if (old.length > 0) this.logger.info({ audiencePk, pruned: old.map((v) => v.version), memberRows: rows }, 'old audience versions pruned');

@@ -37,6 +37,7 @@ export interface VersionView {
   removed: number;
   files: FileView[];
   infoFile: string | null;
+  removalInfoFile?: string;
 }
 
 /**
