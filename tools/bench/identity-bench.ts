@@ -26,6 +26,7 @@ import { DataSourcesRepository } from '../../apps/identity-reconciliation/src/da
 import { DataSourcesService } from '../../apps/identity-reconciliation/src/data-sources/data-sources.service';
 import { ExportsService } from '../../apps/identity-reconciliation/src/exports/exports.service';
 import { ExportsRepository } from '../../apps/identity-reconciliation/src/exports/exports.repository';
+import { SharesRepository } from '../../apps/identity-reconciliation/src/exports/shares.repository';
 import { ExportSender } from '../../apps/identity-reconciliation/src/exports/export-sender';
 import { ImportApplier } from '../../apps/identity-reconciliation/src/imports/import-applier';
 import { ImportStager } from '../../apps/identity-reconciliation/src/imports/import-stager';
@@ -83,11 +84,11 @@ async function main() {
   const stager = new ImportStager(imports, dataSources, logger);
   const applier = new ImportApplier(runtime, imports, lists, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
-  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), { wake: () => undefined } as unknown as ExportSender, dataSources, config, logger);
+  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {
-      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
+      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'share_baselines', 'share_targets', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
       await dataSource.query('DROP TABLE IF EXISTS base_ids, base_members');
       log(`reusing the recipients and links of ${database}`);
     } else {

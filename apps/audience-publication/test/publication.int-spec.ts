@@ -269,6 +269,45 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect((await api.get(`/v1/audiences/${lost.audienceId}`)).status).toBe(404);
   });
 
+  it('applies a delta share on top of its base, and refuses one whose base is not the current version, asking for a resync', async () => {
+    const seg = (id: string) => ListExportBuilder.share(id).list('lst-delta').segment('55');
+    await driver.share(acme.orgId, seg('exp-d1').identifiers(visitorIds(300, 350)).build());
+    const v1 = await api.settled('exp-d1');
+    expect(v1).toMatchObject({ status: 'published', version: 1, size: 50 });
+
+    // only the change travels: 5 in, 5 out, on top of exp-d1
+    await driver.share(acme.orgId, seg('exp-d2').identifiers(visitorIds(350, 355)).delta('exp-d1', visitorIds(300, 305)).chunksOf(2).build());
+    expect(await api.settled('exp-d2')).toMatchObject({ status: 'published', version: 2, size: 50, added: 5, removed: 5 });
+    expect(await api.allMembers(v1.audienceId, 2, 1000)).toEqual(visitorIds(305, 355));
+    const [v2] = await api.versions(v1.audienceId);
+    expect(readLines(orgDir(acme), v2.files)).toEqual([...visitorIds(350, 355).map((id) => `${id}\td_sid=55`), ...visitorIds(300, 305).map((id) => `${id}\td_unsid=55`)]);
+
+    // a delta built on a share the audience never published from: refused, nothing changes, a resync is asked for
+    await driver.share(acme.orgId, seg('exp-d3').identifiers(visitorIds(400, 401)).delta('exp-d1', []).build());
+    const refused = await api.settled('exp-d3');
+    expect(refused).toMatchObject({ status: 'failed' });
+    expect((refused as unknown as { error: string }).error).toMatch(/^resync_required/);
+    expect((await api.versions(v1.audienceId)).map((v) => v.version)).toEqual([2, 1]);
+    const [resync] = await waitFor(() => driver.resyncs.filter((e) => e.payload.exportId === 'exp-d3').length > 0 && driver.resyncs.filter((e) => e.payload.exportId === 'exp-d3'), {
+      what: 'an audience.resync for exp-d3',
+    });
+    expect(resync.orgId).toBe(acme.orgId);
+    expect(resync.payload).toEqual({
+      exportId: 'exp-d3',
+      audienceId: v1.audienceId,
+      listId: 'lst-delta',
+      dataSource: 'defaultDataSource',
+      segmentId: '55',
+      audienceName: null,
+      baseExportId: 'exp-d1',
+      currentExportId: 'exp-d2',
+    });
+
+    // the whole list (what identity sends to resync) applies whatever came before
+    await driver.share(acme.orgId, seg('exp-d4').identifiers(visitorIds(305, 356)).build());
+    expect(await api.settled('exp-d4')).toMatchObject({ status: 'published', version: 3, size: 51, added: 1, removed: 0 });
+  });
+
   describe('governance', () => {
     let org: Tenant;
     let orgApi: PublicationApi;

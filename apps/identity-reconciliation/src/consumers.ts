@@ -2,6 +2,9 @@ import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { Topics } from '@audx/contracts';
 import { handlerFor } from '@audx/messaging';
 import { ServiceRuntime } from '@audx/platform';
+import { ExportsModule } from './exports/exports.module';
+import { ExportsService } from './exports/exports.service';
+import { ResyncRunner } from './exports/resync-runner';
 import { ImportApplier } from './imports/import-applier';
 import { ImportStager } from './imports/import-stager';
 import { ImportsModule } from './imports/imports.module';
@@ -22,6 +25,8 @@ class ConsumerRegistry implements OnModuleInit {
     @Inject(ImportApplier) private readonly applier: ImportApplier,
     @Inject(RecipientsService) private readonly recipients: RecipientsService,
     @Inject(VisitorsService) private readonly visitors: VisitorsService,
+    @Inject(ExportsService) private readonly exports: ExportsService,
+    @Inject(ResyncRunner) private readonly resyncs: ResyncRunner,
   ) {}
 
   onModuleInit(): void {
@@ -37,8 +42,14 @@ class ConsumerRegistry implements OnModuleInit {
       }),
     );
     this.runtime.handle(handlerFor(Topics.visitorIdentified, ({ manager, envelope }) => this.visitors.linkOne(manager, envelope.orgId, envelope.payload)));
+    this.runtime.handle(
+      handlerFor(Topics.audienceResync, async ({ manager, envelope }) => {
+        await this.exports.requestResync(manager, envelope.orgId, envelope.payload);
+        this.resyncs.wake();
+      }),
+    );
   }
 }
 
-@Module({ imports: [ImportsModule, RecipientsModule, VisitorsModule], providers: [ConsumerRegistry] })
+@Module({ imports: [ImportsModule, RecipientsModule, VisitorsModule, ExportsModule], providers: [ConsumerRegistry] })
 export class ConsumersModule {}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Topics, TopicName } from './topics';
 import { AudiencePublishedSchema, audiencePublishedExample } from './payloads/audience-published';
+import { AudienceResyncSchema, audienceResyncExample } from './payloads/audience-resync';
 import { ListExportedSchema, listExportedExample } from './payloads/list-exported';
 import { ListUpdatedSchema, listUpdatedExample } from './payloads/list-updated';
 import {
@@ -88,6 +89,12 @@ export const TopicContracts = {
     schema: AudiencePublishedSchema,
     key: (p) => p.audienceId,
     example: audiencePublishedExample,
+  }),
+  [Topics.audienceResync]: contract({
+    type: 'AudienceResyncRequested',
+    schema: AudienceResyncSchema,
+    key: (p) => p.audienceId,
+    example: audienceResyncExample,
   }),
   [Topics.datasourceChanged]: contract({
     type: 'DatasourceChanged',

@@ -9,6 +9,8 @@ export const Topics = {
   listUpdated: 'list.updated',
   listExported: 'list.exported',
   audiencePublished: 'audience.published',
+  /** Added 2026-12: publication asks for a share of the whole list when a delta does not apply. */
+  audienceResync: 'audience.resync',
   datasourceChanged: 'datasource.changed',
   policyChanged: 'policy.changed',
   imsTokenRevoked: 'ims.token.revoked',

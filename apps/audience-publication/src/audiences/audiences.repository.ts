@@ -38,6 +38,12 @@ export class AudiencesRepository {
     return toAudienceRow(rows[0]);
   }
 
+  /** The export that produced a version of the audience (null when there is no such version). */
+  async exportOfVersion(manager: EntityManager, audiencePk: number, version: number): Promise<string | null> {
+    const rows: { export_id: string }[] = await manager.query('SELECT export_id FROM audience_versions WHERE audience_pk = ? AND version = ?', [audiencePk, version]);
+    return rows[0]?.export_id ?? null;
+  }
+
   async setPending(manager: EntityManager, audiencePk: number, exportPk: number, sharedAt: string | null): Promise<void> {
     await manager.query('UPDATE audiences SET pending_export_pk = ?, last_shared_at = COALESCE(?, last_shared_at) WHERE audience_pk = ?', [
       exportPk,

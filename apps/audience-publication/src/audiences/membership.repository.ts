@@ -18,7 +18,7 @@ export class MembershipRepository {
   async closeRemoved(manager: EntityManager, audiencePk: number, exportPk: number, version: number): Promise<number> {
     const r = await manager.query(
       `UPDATE audience_members m
-         LEFT JOIN export_identifiers s ON s.export_pk = ? AND s.identifier = m.identifier
+         LEFT JOIN export_identifiers s ON s.export_pk = ? AND s.identifier = m.identifier AND s.removed = 0
           SET m.to_version = ?
         WHERE m.audience_pk = ? AND m.to_version = ? AND s.identifier IS NULL`,
       [exportPk, version, audiencePk, OPEN_VERSION],
@@ -33,8 +33,20 @@ export class MembershipRepository {
        SELECT ?, s.identifier, ?, ?
          FROM export_identifiers s
          LEFT JOIN audience_members m ON m.audience_pk = ? AND m.identifier = s.identifier AND m.to_version = ?
-        WHERE s.export_pk = ? AND m.identifier IS NULL`,
+        WHERE s.export_pk = ? AND s.removed = 0 AND m.identifier IS NULL`,
       [audiencePk, version, OPEN_VERSION, audiencePk, OPEN_VERSION, exportPk],
+    );
+    return affectedRows(r);
+  }
+
+  /** A delta export: the current members it names as removed leave in `version` (work proportional to the delta). */
+  async closeListed(manager: EntityManager, audiencePk: number, exportPk: number, version: number): Promise<number> {
+    const r = await manager.query(
+      `UPDATE audience_members m
+         JOIN export_identifiers s ON s.export_pk = ? AND s.removed = 1 AND s.identifier = m.identifier
+          SET m.to_version = ?
+        WHERE m.audience_pk = ? AND m.to_version = ?`,
+      [exportPk, version, audiencePk, OPEN_VERSION],
     );
     return affectedRows(r);
   }

@@ -35,7 +35,9 @@ export class ExportAssembler {
       return 'failed';
     }
     const writable = p.identifiers.filter(isWritableIdentifier);
-    const staged = await this.exports.stage(manager, e.exportPk, writable);
+    // a delta also names what left; an identifier that could not be written was never published either
+    const leaving = (p.removedIdentifiers ?? []).filter(isWritableIdentifier);
+    const staged = (await this.exports.stage(manager, e.exportPk, writable)) + (await this.exports.stage(manager, e.exportPk, leaving, true));
     await this.exports.countChunk(manager, e.exportPk, staged, p.identifiers.length - writable.length);
 
     let chunks = e.chunks;

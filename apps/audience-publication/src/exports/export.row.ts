@@ -38,6 +38,8 @@ export interface ExportRow {
   removed: number | null;
   policyViolations: PolicyRecord[];
   error: string | null;
+  /** A delta share: the export whose result it applies to. */
+  baseExportId: string | null;
   /** When the share was requested (null for a producer that does not say). */
   sharedAt: string | null;
   createdAt: string;
@@ -79,6 +81,7 @@ export function toExportRow(r: Record<string, unknown>): ExportRow {
     removed: numOrNull(r.removed),
     policyViolations: jsonArray<PolicyRecord>(r.policy_violations),
     error: (r.error as string | null) ?? null,
+    baseExportId: (r.base_export_id as string | null) ?? null,
     sharedAt: iso(r.shared_at),
     createdAt: iso(r.created_at)!,
     assembledAt: iso(r.assembled_at),

@@ -20,8 +20,8 @@ export class ExportsRepository {
   async ensure(manager: EntityManager, e: NewExport): Promise<void> {
     const p = e.payload;
     await manager.query(
-      `INSERT IGNORE INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, shared_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving')`,
+      `INSERT IGNORE INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, shared_at, base_export_id, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving')`,
       [
         e.orgId,
         p.exportId,
@@ -35,6 +35,7 @@ export class ExportsRepository {
         JSON.stringify(p.exportControls),
         p.dpid,
         p.sharedAt ? new Date(p.sharedAt) : null,
+        p.base?.exportId ?? null,
       ],
     );
   }
@@ -73,12 +74,12 @@ export class ExportsRepository {
   }
 
   /** Multi-row inserts into staging; an identifier already staged for the export counts once. */
-  async stage(manager: EntityManager, exportPk: number, identifiers: readonly string[]): Promise<number> {
+  async stage(manager: EntityManager, exportPk: number, identifiers: readonly string[], removed = false): Promise<number> {
     return bulkInsert(
       manager,
       'export_identifiers',
-      ['export_pk', 'identifier'],
-      identifiers.map((id) => [exportPk, id]),
+      ['export_pk', 'identifier', 'removed'],
+      identifiers.map((id) => [exportPk, id, removed ? 1 : 0]),
       { ignore: true, rowsPerStatement: 2000 },
     );
   }
@@ -161,6 +162,11 @@ export class ExportsRepository {
       "UPDATE exports SET status = 'published', size = ?, added = ?, removed = ?, error = NULL, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?",
       [r.size, r.added, r.removed, exportPk],
     );
+  }
+
+  /** A delta whose base is not the audience's current version: never applied (identity sends the whole list instead). */
+  async refuseDelta(manager: EntityManager, exportPk: number, reason: string): Promise<void> {
+    await manager.query("UPDATE exports SET status = 'failed', error = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?", [reason.slice(0, 500), exportPk]);
   }
 
   /** A share requested before one its audience already published: never published, it would turn the audience back. */

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { MarketingActions, Topics } from '@audx/contracts';
 import { APP_CONFIG, LOGGER, ServiceRuntime } from '@audx/platform';
 import type { Logger } from 'pino';
@@ -15,9 +14,9 @@ import { OutboundFileWriter } from '../outbound/outbound-file-writer';
 import { Section, intakeLine, outboundPlan, stampsFor } from '../outbound/outbound-plan';
 import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
-import { publishedEventId } from './published-event-id';
+import { publishedEventId, resyncEventId } from './published-event-id';
 
-export type PublishOutcome = 'published' | 'rejected' | 'superseded' | 'busy' | 'skipped';
+export type PublishOutcome = 'published' | 'rejected' | 'superseded' | 'refused' | 'busy' | 'skipped';
 
 /**
  * Turns an assembled export into the next version of its audience, in two transactions.
@@ -40,7 +39,6 @@ export class PublishExport {
   private readonly crash: CrashHook;
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(APP_CONFIG) private readonly config: PublicationConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -62,7 +60,7 @@ export class PublishExport {
   }
 
   private async claim(exportPk: number): Promise<PublishOutcome | 'publishing'> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.runtime.transaction(async (manager, outbox) => {
       const e = await this.exports.lockByPk(manager, exportPk);
       if (!e) return 'skipped';
       if (e.status === 'publishing') return 'publishing';
@@ -92,6 +90,26 @@ export class PublishExport {
         this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId }, 'export superseded by a later share');
         return 'superseded';
       }
+      if (e.baseExportId !== null) {
+        // a delta applies only on top of the version its base export produced
+        const current = audience.currentVersion > 0 ? await this.audiences.exportOfVersion(manager, audience.audiencePk, audience.currentVersion) : null;
+        if (current !== e.baseExportId) {
+          await this.exports.refuseDelta(
+            manager,
+            exportPk,
+            `resync_required: this delta applies to the result of export ${e.baseExportId}, but the audience is at version ${audience.currentVersion}${current ? ` from export ${current}` : ''}; a share of the whole list was requested`,
+          );
+          outbox.add(
+            Topics.audienceResync,
+            e.orgId,
+            { exportId: e.exportId, audienceId: audience.audienceId, listId: e.listId, dataSource: e.dataSource, segmentId: e.segmentId, audienceName: e.audienceName, baseExportId: e.baseExportId, currentExportId: current },
+            { id: resyncEventId(e.orgId, e.exportId), correlationId: e.exportId },
+          );
+          this.metrics.exports.inc({ outcome: 'resync_requested' });
+          this.logger.warn({ exportId: e.exportId, audienceId: audience.audienceId, base: e.baseExportId, current }, 'delta refused: its base is not the current version; resync requested');
+          return 'refused';
+        }
+      }
       const stamp = await this.clock.next(manager, e.orgId, e.dpid, Date.now(), stampsFor(e.mode));
       await this.exports.claim(manager, exportPk, {
         audiencePk: audience.audiencePk,
@@ -118,7 +136,7 @@ export class PublishExport {
       const version = e.version!;
       if (audience.currentVersion !== version - 1) throw new Error(`export ${e.exportId} claimed version ${version} but the audience is at ${audience.currentVersion}`);
 
-      const removed = await this.membership.closeRemoved(manager, audiencePk, exportPk, version);
+      const removed = e.baseExportId !== null ? await this.membership.closeListed(manager, audiencePk, exportPk, version) : await this.membership.closeRemoved(manager, audiencePk, exportPk, version);
       const added = await this.membership.openAdded(manager, audiencePk, exportPk, version);
       const size = audience.size - removed + added;
       const plan = outboundPlan(e.mode, { size, added, removed });

@@ -76,7 +76,7 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
         continue;
       }
       // housekeeping of a finished export: a failure here is not a publication failure (the sweeps below retry it)
-      if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded') {
+      if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded' || outcome === 'refused') {
         await this.afterwards(exportPk).catch((err: unknown) => this.logger.warn({ exportPk, err: String(err) }, 'cleanup after publication failed; retried by the sweep'));
       }
     }

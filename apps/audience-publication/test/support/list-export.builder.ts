@@ -12,6 +12,7 @@ export function visitorIds(from: number, to: number): string[] {
 export class ListExportBuilder {
   private p: Omit<ListExported, 'seq' | 'last' | 'identifiers' | 'totals'>;
   private ids: string[] = [];
+  private gone: string[] | null = null;
   private chunkSize = 1000;
   private extra = { complement: 0, blocked: 0 };
 
@@ -56,6 +57,13 @@ export class ListExportBuilder {
     return this;
   }
 
+  /** A delta on top of `baseExportId`: `identifiers` are the added ones, `removed` those that left. */
+  delta(baseExportId: string, removed: string[]): this {
+    this.p.base = { exportId: baseExportId };
+    this.gone = removed;
+    return this;
+  }
+
   sharedAt(at: Date): this {
     this.p.sharedAt = at.toISOString();
     return this;
@@ -75,6 +83,15 @@ export class ListExportBuilder {
     const chunks: string[][] = [];
     for (let i = 0; i < this.ids.length; i += this.chunkSize) chunks.push(this.ids.slice(i, i + this.chunkSize));
     if (chunks.length === 0) chunks.push([]);
+    if (this.gone) {
+      // a delta: the removals ride on the last chunk
+      const gone = this.gone;
+      return chunks.map((identifiers, seq) => {
+        const last = seq === chunks.length - 1;
+        const totals = { chunks: chunks.length, members: 0, withIdentifier: 0, complement: 0, blocked: 0, identifiers: 0, added: this.ids.length, removed: gone.length };
+        return { ...this.p, seq, last, identifiers, removedIdentifiers: last ? gone : [], ...(last ? { totals } : {}) };
+      });
+    }
     const totals = {
       chunks: chunks.length,
       members: this.ids.length + this.extra.complement + this.extra.blocked,

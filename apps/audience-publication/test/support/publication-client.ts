@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
-import { Envelope, ListExported, PolicyChanged, Topics } from '@audx/contracts';
+import { AudienceResync, Envelope, ListExported, PolicyChanged, Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
 import { json, testEnv, waitFor } from '@audx/testing';
 
@@ -50,6 +50,7 @@ export class PublicationDriver {
   readonly producer: EventProducer;
   private raw: Producer | null = null;
   private readonly published: Envelope[] = [];
+  readonly resyncs: Envelope<AudienceResync>[] = [];
   private consumer: ReturnType<Kafka['consumer']> | null = null;
 
   constructor(private readonly group: string) {
@@ -64,10 +65,12 @@ export class PublicationDriver {
     await this.raw.connect();
     this.consumer = this.kafka.consumer({ groupId: this.namer.group(`${this.group}-observer`), sessionTimeout: 6000 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.namer.physical(Topics.audiencePublished), fromBeginning: true });
+    await this.consumer.subscribe({ topics: [Topics.audiencePublished, Topics.audienceResync].map((t) => this.namer.physical(t)), fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        this.published.push(JSON.parse(message.value!.toString('utf8')) as Envelope);
+      eachMessage: async ({ topic, message }) => {
+        const envelope = JSON.parse(message.value!.toString('utf8')) as Envelope;
+        if (this.namer.logical(topic) === Topics.audienceResync) this.resyncs.push(envelope as Envelope<AudienceResync>);
+        else this.published.push(envelope);
       },
     });
   }

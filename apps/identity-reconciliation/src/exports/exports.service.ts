@@ -1,34 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { ListExported, ShareRecord, Topics, digestUuid } from '@audx/contracts';
-import { CHUNK_BUDGET_BYTES, buildMessage } from '@audx/messaging';
+import { ShareRecord, audienceIdOf } from '@audx/contracts';
 import { APP_CONFIG, Errors, LOGGER, ServiceRuntime } from '@audx/platform';
 import { newExportId } from '../common/ids';
 import type { IdentityConfig } from '../config';
-import { matcherOf } from '../data-sources/data-source';
+import { Matcher, matcherOf } from '../data-sources/data-source';
 import { DataSourcesService } from '../data-sources/data-sources.service';
 import type { ShareListDto } from '../lists/lists.dto';
 import { ListsRepository } from '../lists/lists.repository';
+import { ExportChunkWriter, type ChunkTotals } from './export-chunk-writer';
 import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
-import { identifiersOf, memberKeyColumns } from './identifier-resolver';
+import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-resolver';
+import { SharesRepository, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
-/** Identifiers' bytes per chunk: a chunk stays far below a broker's default 1 MiB message limit. */
-const CHUNK_IDENTIFIER_BYTES = CHUNK_BUDGET_BYTES;
 
-type Totals = NonNullable<ListExported['totals']>;
-
-/** A chunk's event id is derived from (org, export, seq): a re-sent chunk is the same event. */
-export function exportChunkEventId(orgId: string, exportId: string, seq: number): string {
-  return digestUuid(`${orgId}/${exportId}/${seq}`, '5');
+interface Resolved {
+  members: number;
+  blocked: number;
+  withIdentifier: number;
+  identifiers: number;
 }
 
 /**
- * "Update shared audience": resolves every member of a list to the data source's identifier and
- * snapshots the `list.exported` chunks in ONE transaction (all or nothing), reading members a page
- * at a time and writing each chunk as it fills, so memory stays flat whatever the list size. The
- * bulk never rides in the outbox: `ExportSender` streams the snapshot to Kafka after the commit.
+ * "Update shared audience", in ONE transaction (all or nothing): the list's identifiers now are
+ * computed into a temporary set (in SQL, or page by page in Node for encrypted identifiers); an
+ * incremental share of an audience that already received a share ships only the difference from
+ * that baseline (added and removed, with the base export), anything else ships the whole set;
+ * the baseline then becomes the new set. Chunks are snapshotted, never put in the outbox:
+ * `ExportSender` streams them to Kafka after the commit. Memory stays flat whatever the list size.
  */
 @Injectable()
 export class ExportsService {
@@ -36,6 +38,7 @@ export class ExportsService {
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(ExportsRepository) private readonly exports: ExportsRepository,
+    @Inject(SharesRepository) private readonly shares: SharesRepository,
     @Inject(ExportSender) private readonly sender: ExportSender,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
@@ -44,7 +47,6 @@ export class ExportsService {
 
   async share(orgId: string, listId: string, body: ShareListDto): Promise<{ exportId: string }> {
     const started = Date.now();
-    const chunkSize = this.config.EXPORT_CHUNK_SIZE;
     const result = await this.runtime.transaction(async (manager, outbox) => {
       // taken before the first read, so a later share reads a snapshot at least as new
       const sharedAt = new Date().toISOString();
@@ -54,83 +56,100 @@ export class ExportsService {
       if (!ds) throw Errors.unprocessable(`dataSource: ${body.dataSource} does not exist`);
       const matcher = matcherOf(ds);
       const exportId = newExportId();
-      const totals: Totals = { chunks: 0, members: 0, withIdentifier: 0, complement: 0, blocked: 0, identifiers: 0 };
-      let buffer: string[] = [];
-      let bufferBytes = 0;
-      let seq = 0;
-      const emit = async (identifiers: string[], last: boolean) => {
-        const message = buildMessage('identity-reconciliation', Topics.listExported, orgId, {
+      const segmentId = body.segmentId ?? null;
+      const audienceName = body.audienceName ?? null;
+      const target = await this.shares.lockTarget(manager, orgId, audienceIdOf({ orgId, dataSource: ds.name, segmentId, audienceName, listId: list.listId }));
+      // only an incremental share on top of a share the audience received travels as a delta
+      const base = body.mode === 'incremental' ? target.lastExportId : null;
+      await this.shares.openCurrent(manager);
+      try {
+        const resolved = await this.resolve(manager, orgId, list.listPk, matcher);
+        const writer = new ExportChunkWriter(
+          manager,
+          this.exports,
+          orgId,
+          {
+            exportId,
+            listId: list.listId,
+            dataSource: ds.name,
+            segmentId,
+            audienceName,
+            mode: body.mode,
+            labels: list.labels,
+            exportControls: ds.exportControls,
+            dpid: ds.dpid,
+            sharedAt,
+            ...(base ? { base: { exportId: base } } : {}),
+          },
+          this.config.EXPORT_CHUNK_SIZE,
+        );
+        if (base) {
+          for await (const page of pagesOf(this.shares.added(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier);
+          for await (const page of pagesOf(this.shares.removed(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier, true);
+        } else {
+          for await (const page of pagesOf(this.shares.current(manager), PAGE)) for (const r of page) await writer.add(r.identifier);
+        }
+        const totals: ChunkTotals = {
+          members: resolved.members,
+          withIdentifier: resolved.withIdentifier,
+          complement: resolved.members - resolved.blocked - resolved.withIdentifier,
+          blocked: resolved.blocked,
+          identifiers: resolved.identifiers,
+          ...(base ? { added: writer.counts.added, removed: writer.counts.removed } : {}),
+        };
+        const chunks = await writer.finish(totals);
+        await this.shares.advanceBaseline(manager, target.targetPk, exportId);
+        await this.exports.insert(manager, {
+          orgId,
           exportId,
           listId: list.listId,
           dataSource: ds.name,
-          segmentId: body.segmentId ?? null,
-          audienceName: body.audienceName ?? null,
+          segmentId,
+          audienceName,
           mode: body.mode,
-          labels: list.labels,
-          exportControls: ds.exportControls,
-          dpid: ds.dpid,
-          seq,
-          last,
-          identifiers,
-          sharedAt,
-          ...(last ? { totals: { ...totals, chunks: seq + 1 } } : {}),
-        }, { id: exportChunkEventId(orgId, exportId, seq) });
-        await this.exports.insertChunk(manager, { orgId, exportId, seq, eventId: message.envelope.id, key: message.key, value: JSON.stringify(message.envelope) });
-        seq++;
-      };
-      const columns = memberKeyColumns(matcher);
-      let after = '0';
-      for (;;) {
-        const page = await this.exports.memberPage(manager, list.listPk, after, columns, PAGE);
-        if (page.length === 0) break;
-        after = String(page[page.length - 1].rid);
-        totals.members += page.length;
-        const eligible = page.filter((m) => Number(m.blocklisted) !== 1);
-        totals.blocked += page.length - eligible.length;
-        const identifiers = await identifiersOf(manager, orgId, matcher, eligible);
-        for (const m of eligible) {
-          const ids = identifiers.get(String(m.rid));
-          if (!ids || ids.length === 0) {
-            totals.complement++;
-            continue;
-          }
-          totals.withIdentifier++;
-          totals.identifiers += ids.length;
-          for (const id of ids) {
-            // a chunk is cut by count and by bytes, whichever comes first
-            const bytes = Buffer.byteLength(id) + 3;
-            if (buffer.length >= chunkSize || (buffer.length > 0 && bufferBytes + bytes > CHUNK_IDENTIFIER_BYTES)) {
-              await emit(buffer, false);
-              buffer = [];
-              bufferBytes = 0;
-            }
-            buffer.push(id);
-            bufferBytes += bytes;
-          }
-        }
+          chunks,
+          members: totals.members,
+          withIdentifier: totals.withIdentifier,
+          complement: totals.complement,
+          blocked: totals.blocked,
+          identifiers: totals.identifiers,
+        });
+        return { exportId, chunks, base, ...totals };
+      } finally {
+        await this.shares.closeCurrent(manager);
       }
-      await emit(buffer, true);
-      totals.chunks = seq;
-      await this.exports.insert(manager, {
-        orgId,
-        exportId,
-        listId: list.listId,
-        dataSource: ds.name,
-        segmentId: body.segmentId ?? null,
-        audienceName: body.audienceName ?? null,
-        mode: body.mode,
-        chunks: totals.chunks,
-        members: totals.members,
-        withIdentifier: totals.withIdentifier,
-        complement: totals.complement,
-        blocked: totals.blocked,
-        identifiers: totals.identifiers,
-      });
-      return { exportId, totals };
     });
     this.sender.wake();
-    this.logger.info({ exportId: result.exportId, ...result.totals, ms: Date.now() - started }, 'list exported');
+    this.logger.info({ ...result, ms: Date.now() - started }, result.base ? 'list exported as a delta' : 'list exported');
     return { exportId: result.exportId };
+  }
+
+  /** The list's identifiers now, into the share's set: in SQL where it can, page by page in Node where it must (AES). */
+  private async resolve(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher): Promise<Resolved> {
+    const sql = identifierSql(orgId, matcher);
+    if (sql) {
+      const identifiers = await this.shares.fillCurrent(manager, listPk, sql);
+      return { ...(await this.shares.counts(manager, listPk, sql)), identifiers };
+    }
+    const out: Resolved = { members: 0, blocked: 0, withIdentifier: 0, identifiers: 0 };
+    const columns = memberKeyColumns(matcher);
+    let after = '0';
+    for (;;) {
+      const page = await this.exports.memberPage(manager, listPk, after, columns, PAGE);
+      if (page.length === 0) return out;
+      after = String(page[page.length - 1].rid);
+      out.members += page.length;
+      const eligible = page.filter((m) => Number(m.blocklisted) !== 1);
+      out.blocked += page.length - eligible.length;
+      const found = await identifiersOf(manager, orgId, matcher, eligible);
+      out.withIdentifier += [...found.values()].filter((ids) => ids.length > 0).length;
+      out.identifiers += await this.shares.addToCurrent(manager, [...found.values()].flat());
+    }
+  }
+
+  /** Publication could not apply a delta: the next share of that audience carries the whole list, and the resync runner makes one. */
+  async requestResync(manager: EntityManager, orgId: string, r: { audienceId: string; listId: string; dataSource: string; segmentId: string | null; audienceName: string | null }): Promise<void> {
+    await this.shares.requestResync(manager, orgId, r.audienceId, r);
   }
 
   /** One share of the org (audience-publication asks, to tell "not arrived yet" from "no such export"). */

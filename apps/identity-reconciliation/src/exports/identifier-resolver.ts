@@ -69,3 +69,30 @@ export async function identifiersOf(manager: EntityManager, orgId: string, match
   }
   return out;
 }
+
+/** How to read a member's identifiers in SQL: a join from `recipients r`, and the identifier expression. */
+export interface IdentifierSql {
+  join: string;
+  params: unknown[];
+  expr: string;
+}
+
+/**
+ * The set-based form of `identifiersOf`, or null when identifiers need Node (AES encryption):
+ * the same identifiers, hashed as the data source says (lowercase hex of the stored SHA-256).
+ */
+export function identifierSql(orgId: string, matcher: Matcher): IdentifierSql | null {
+  if (matcher.kind === 'visitor' || !matcher.key) {
+    return { join: 'JOIN visitors v ON v.org_id = ? AND v.recipient_id = r.recipient_id', params: [orgId], expr: 'v.visitor_id' };
+  }
+  if (matcher.aes) return null;
+  if (matcher.key.kind === 'attribute') {
+    return {
+      join: 'JOIN recipient_attributes a ON a.rid = r.rid AND a.name = ?',
+      params: [matcher.key.name],
+      expr: matcher.hash === 'sha256' ? 'LOWER(HEX(a.value_sha256))' : 'a.value',
+    };
+  }
+  const c = COLUMN[matcher.key.kind];
+  return { join: '', params: [], expr: matcher.hash === 'sha256' ? `LOWER(HEX(r.${c}_sha256))` : `r.${c}` };
+}

@@ -15,11 +15,29 @@ export const ListExportedSchema = z.object({
   dpid: z.number().int().positive(),
   seq: z.number().int().nonnegative(),
   last: z.boolean(),
+  /** Without `base`: every identifier of the list. With it: the identifiers added since the base export. */
   identifiers: z.array(NonEmpty),
+  /**
+   * Added 2026-12, delta shares: the export whose result this delta applies to (the audience's
+   * current version must come from it, or publication refuses the delta and asks for a resync),
+   * and the identifiers removed since then.
+   */
+  base: z.object({ exportId: NonEmpty }).optional(),
+  removedIdentifiers: z.array(NonEmpty).optional(),
   /** When the share was requested: versions of an audience follow this order, whatever order exports assemble in. */
   sharedAt: IsoDateSchema.optional(),
   totals: z
-    .object({ chunks: z.number().int().positive(), members: Count, withIdentifier: Count, complement: Count, blocked: Count, identifiers: Count })
+    .object({
+      chunks: z.number().int().positive(),
+      members: Count,
+      withIdentifier: Count,
+      complement: Count,
+      blocked: Count,
+      identifiers: Count,
+      /** Delta shares: how many identifiers the chunks carry as added and as removed. */
+      added: Count.optional(),
+      removed: Count.optional(),
+    })
     .optional(),
 });
 export type ListExported = z.infer<typeof ListExportedSchema>;
