@@ -14,9 +14,12 @@ for (const [script, args] of [['tools/ensure-deps.sh', []], ['tools/stack/mysql.
   if (r.status !== 0) process.exit(1);
 }
 const only = process.argv.slice(2);
-const scripts = ['baseline', 'ingestion-bench', 'identity-bench', 'publication-bench', 'ims-bench']
-  .filter((s) => fs.existsSync(path.join(root, 'tools/bench', `${s}.ts`)))
-  .filter((s) => only.length === 0 || only.some((o) => s.startsWith(o)));
+// By default: the raw floor, then everything through the running services as a client uses them.
+// The in-process benches (ingestion, identity, publication) time one class each, for profiling:
+// name them to run them (`npm run bench identity`).
+const defaults = ['baseline', 'e2e-bench', 'ims-bench'];
+const scripts = (only.length === 0 ? defaults : ['baseline', 'e2e-bench', 'ingestion-bench', 'identity-bench', 'publication-bench', 'ims-bench'].filter((s) => only.some((o) => s.startsWith(o))))
+  .filter((s) => fs.existsSync(path.join(root, 'tools/bench', `${s}.ts`)));
 const results = [];
 for (const s of scripts) {
   console.log(`\n=== ${s}`);

@@ -1,0 +1,230 @@
+/**
+ * The whole product through its public contract, as a client uses it: the four services as real
+ * processes on the broker and MySQL of this run, driven over HTTP only.
+ *
+ * 1. recipients and visitor links loaded through POST /v1/recipients and POST /v1/visitors;
+ * 2. an N-line AAM segment file (80 % of it known) uploaded, first byte to import `completed`,
+ *    next to its SQL floor: the same identifiers loaded by one LOAD DATA and resolved by one
+ *    INSERT ... SELECT join on the same server;
+ * 3. the resulting list shared, request to version published (files written);
+ * 4. a 1 % change (10,000 in, 10,000 out at 1M) imported, then shared again: only the delta travels;
+ * 5. the peak RSS of every service over all of it.
+ */
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { createConnection } from 'mysql2/promise';
+import { Tenant, TestStack, testDatabase, waitFor } from '@audx/testing';
+import { benchEnv, report, timed } from './bench-support';
+
+const N = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
+const KNOWN = Math.round(N * 0.8);
+const CHANGE = Math.max(1, Math.round(N / 100));
+const SEGMENT = '7001';
+const vid = (i: number) => `9${String(i).padStart(37, '0')}`;
+const rid = (i: number) => `bench-${i}`;
+
+/** Streams `count` generated lines as the body of a POST, and answers the status and JSON body. */
+function streamPost(url: string, headers: Record<string, string>, type: string, count: number, line: (i: number) => string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-type': type } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        resolve({ status: res.statusCode!, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+      });
+    });
+    req.on('error', reject);
+    let i = 0;
+    const pump = () => {
+      while (i < count) {
+        const n = Math.min(5000, count - i);
+        let block = '';
+        for (let k = 0; k < n; k++) block += `${line(i + k)}\n`;
+        i += n;
+        if (!req.write(block)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+async function getJson<T>(url: string, headers: Record<string, string>): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function postJson<T>(url: string, headers: Record<string, string>, body: unknown): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The peak resident memory of each service, sampled from its /metrics every 500 ms. */
+class RssSampler {
+  readonly peak = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly stack: TestStack) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sample(), 500);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async sample(): Promise<void> {
+    for (const [name, service] of this.stack.services) {
+      const text = await fetch(`${service.url}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      const m = /^process_resident_memory_bytes\S* (\S+)$/m.exec(text);
+      if (m) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, Number(m[1])));
+    }
+  }
+}
+
+async function importFile(stack: TestStack, tenant: Tenant, mode: 'full' | 'iter', count: number, line: (i: number) => string) {
+  const started = process.hrtime.bigint();
+  const accepted = await streamPost(`${stack.url('segment-ingestion')}/v1/imports?format=aam-outbound&mode=${mode}&dataSource=defaultDataSource`, tenant.headers, 'text/plain', count, line);
+  if (accepted.status !== 202) throw new Error(`import refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const importId = String(accepted.body.importId);
+  const done = await waitFor(
+    async () => {
+      const r = await getJson<{ status: string; reconciliation: { matched: number; unmatched: number } }>(`${stack.url('segment-ingestion')}/v1/imports/${importId}`, tenant.headers);
+      if (r.body.status === 'failed' || r.body.status === 'rejected') throw new Error(`import ${importId} ${r.body.status}: ${JSON.stringify(r.body)}`);
+      return r.body.status === 'completed' && r.body;
+    },
+    { timeoutMs: 30 * 60_000, intervalMs: 100, what: `import ${importId} completed` },
+  );
+  return { importId, acceptSeconds, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...done.reconciliation };
+}
+
+async function share(stack: TestStack, tenant: Tenant, listId: string) {
+  const started = process.hrtime.bigint();
+  const { exportId } = await postJson<{ exportId: string }>(`${stack.url('identity-reconciliation')}/v1/lists/${listId}/share`, tenant.headers, {
+    dataSource: 'defaultDataSource',
+    segmentId: SEGMENT,
+    mode: 'incremental',
+  });
+  const requestSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const done = await waitFor(
+    async () => {
+      const r = await getJson<{ status: string; size: number; added: number; removed: number; version: number }>(`${stack.url('audience-publication')}/v1/exports/${exportId}`, tenant.headers);
+      if (r.status === 200 && ['failed', 'rejected', 'superseded'].includes(r.body.status)) throw new Error(`export ${exportId} ${r.body.status}: ${JSON.stringify(r.body)}`);
+      return r.status === 200 && r.body.status === 'published' && r.body;
+    },
+    { timeoutMs: 30 * 60_000, intervalMs: 100, what: `export ${exportId} published` },
+  );
+  return { exportId, requestSeconds, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...done };
+}
+
+/** The same identifiers loaded by one LOAD DATA and resolved to recipients by one INSERT ... SELECT join. */
+async function importFloor(orgId: string) {
+  const env = benchEnv();
+  const conn = await createConnection({ uri: env.mysqlUrl, database: testDatabase('audx_identity') });
+  try {
+    await conn.query('DROP TABLE IF EXISTS bench_floor_ids, bench_floor_members');
+    await conn.query('CREATE TABLE bench_floor_ids (visitor_id VARCHAR(38) NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+    await conn.query('CREATE TABLE bench_floor_members (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+    const loadSeconds = await timed(async () => {
+      let i = 0;
+      await conn.query({
+        sql: "LOAD DATA LOCAL INFILE 'ids' INTO TABLE bench_floor_ids FIELDS TERMINATED BY '\\t' (visitor_id)",
+        infileStreamFactory: () =>
+          new Readable({
+            read() {
+              if (i >= N) return void this.push(null);
+              const lines: string[] = [];
+              for (let k = 0; k < 10000 && i < N; k++, i++) lines.push(vid(i));
+              this.push(Buffer.from(lines.join('\n') + '\n'));
+            },
+          }),
+      } as never);
+    });
+    const joinSeconds = await timed(() =>
+      conn.query(
+        `INSERT INTO bench_floor_members (rid) SELECT r.rid FROM bench_floor_ids i
+           JOIN visitors v ON v.org_id = ? AND v.visitor_id = i.visitor_id
+           JOIN recipients r ON r.org_id = ? AND r.recipient_id = v.recipient_id`,
+        [orgId, orgId],
+      ),
+    );
+    return { loadSeconds, joinSeconds, seconds: loadSeconds + joinSeconds };
+  } finally {
+    await conn.query('DROP TABLE IF EXISTS bench_floor_ids, bench_floor_members').catch(() => undefined);
+    await conn.end();
+  }
+}
+
+async function main() {
+  benchEnv();
+  process.stdout.write(`e2e bench: ${N.toLocaleString()} members (${KNOWN.toLocaleString()} known), all four services\n`);
+  const stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { LOG_LEVEL: 'warn' });
+  const rss = new RssSampler(stack);
+  rss.start();
+  try {
+    const tenant = await stack.ims.tenant('bench');
+    const identity = stack.url('identity-reconciliation');
+
+    // recipients and links: the known 80 % of the file, plus those the 1 % change brings in
+    const recipients = KNOWN + CHANGE;
+    const idOf = (i: number) => (i < KNOWN ? i : N + (i - KNOWN));
+    const upserted = await timed(async () => {
+      const r = await streamPost(`${identity}/v1/recipients`, tenant.headers, 'application/x-ndjson', recipients, (i) =>
+        JSON.stringify({ recipientId: rid(idOf(i)), email: `m${idOf(i)}@example.test` }),
+      );
+      if (r.status !== 200 || r.body.upserted !== recipients) throw new Error(`recipients: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+    });
+    report('e2e.recipients', { lines: recipients, seconds: upserted, linesPerSecond: Math.round(recipients / upserted), target: 25000 });
+    const linked = await timed(async () => {
+      const r = await streamPost(`${identity}/v1/visitors`, tenant.headers, 'application/x-ndjson', recipients, (i) => JSON.stringify({ visitorId: vid(idOf(i)), recipientId: rid(idOf(i)) }));
+      if (r.status !== 200) throw new Error(`visitors: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+    });
+    report('e2e.visitorLinks', { lines: recipients, seconds: linked, linesPerSecond: Math.round(recipients / linked) });
+
+    const imported = await importFile(stack, tenant, 'full', N, (i) => `${vid(i)} ${SEGMENT} `);
+    const floor = await importFloor(tenant.orgId);
+    report('e2e.import', {
+      lines: N,
+      matched: imported.matched,
+      unmatched: imported.unmatched,
+      acceptSeconds: imported.acceptSeconds,
+      seconds: imported.seconds,
+      linesPerSecond: Math.round(N / imported.seconds),
+      floorSeconds: floor.seconds,
+      floorLoadSeconds: floor.loadSeconds,
+      floorJoinSeconds: floor.joinSeconds,
+      timesFloor: imported.seconds / floor.seconds,
+      target: '<= 20 s and <= 2.5 x floor',
+    });
+
+    const lists = await getJson<{ items: { listId: string; segmentId: string; size: number }[] }>(`${identity}/v1/lists?limit=100`, tenant.headers);
+    const list = lists.body.items.find((l) => l.segmentId === SEGMENT);
+    if (!list) throw new Error('no list for the imported segment');
+    const first = await share(stack, tenant, list.listId);
+    report('e2e.shareFirst', { members: list.size, published: first.size, requestSeconds: first.requestSeconds, seconds: first.seconds, target: '<= 15 s' });
+
+    // 1 %: the first CHANGE members leave, CHANGE linked recipients outside the list join
+    const change = await importFile(stack, tenant, 'iter', 2 * CHANGE, (i) => (i < CHANGE ? `${vid(i)}  ${SEGMENT}` : `${vid(N + i - CHANGE)} ${SEGMENT} `));
+    report('e2e.importChange', { lines: 2 * CHANGE, seconds: change.seconds });
+    const delta = await share(stack, tenant, list.listId);
+    report('e2e.shareDelta', { added: delta.added, removed: delta.removed, size: delta.size, requestSeconds: delta.requestSeconds, seconds: delta.seconds, target: '<= 3 s' });
+  } finally {
+    rss.stop();
+    for (const [name, bytes] of rss.peak) report(`e2e.peakRss.${name}`, { mib: Math.round(bytes / 1048576), target: '< 300 MiB' });
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
