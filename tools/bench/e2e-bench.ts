@@ -164,7 +164,7 @@ async function importFloor(orgId: string) {
 async function main() {
   benchEnv();
   process.stdout.write(`e2e bench: ${N.toLocaleString()} members (${KNOWN.toLocaleString()} known), all four services\n`);
-  const stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { LOG_LEVEL: 'warn' });
+  const stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { LOG_LEVEL: 'info' });
   const rss = new RssSampler(stack);
   rss.start();
   try {
@@ -214,6 +214,11 @@ async function main() {
     report('e2e.importChange', { lines: 2 * CHANGE, seconds: change.seconds });
     const delta = await share(stack, tenant, list.listId);
     report('e2e.shareDelta', { added: delta.added, removed: delta.removed, size: delta.size, requestSeconds: delta.requestSeconds, seconds: delta.seconds, target: '<= 3 s' });
+    // where the shares' time went (identity-reconciliation logs each share's steps)
+    for (const line of stack.service('identity-reconciliation').output.join('').split('\n').filter((l) => l.includes('"stepsMs"'))) {
+      const entry = JSON.parse(line) as { msg: string; stepsMs: Record<string, number>; base: string | null };
+      process.stdout.write(`  ${entry.msg}: ${JSON.stringify(entry.stepsMs)}\n`);
+    }
   } finally {
     rss.stop();
     for (const [name, bytes] of rss.peak) report(`e2e.peakRss.${name}`, { mib: Math.round(bytes / 1048576), target: '< 300 MiB' });

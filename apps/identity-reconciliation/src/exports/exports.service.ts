@@ -17,6 +17,18 @@ import { SharesRepository, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
 
+/** Milliseconds per step of a share, for its log line. */
+class StepTimer {
+  readonly laps: Record<string, number> = {};
+  private last = Date.now();
+
+  lap(step: string): void {
+    const now = Date.now();
+    this.laps[step] = now - this.last;
+    this.last = now;
+  }
+}
+
 interface Resolved {
   members: number;
   blocked: number;
@@ -61,9 +73,10 @@ export class ExportsService {
       const target = await this.shares.lockTarget(manager, orgId, audienceIdOf({ orgId, dataSource: ds.name, segmentId, audienceName, listId: list.listId }));
       // only an incremental share on top of a share the audience received travels as a delta
       const base = body.mode === 'incremental' ? target.lastExportId : null;
+      const steps = new StepTimer();
       await this.shares.openCurrent(manager);
       try {
-        const resolved = await this.resolve(manager, orgId, list.listPk, matcher);
+        const resolved = await this.resolve(manager, orgId, list.listPk, matcher, steps);
         const writer = new ExportChunkWriter(
           manager,
           this.exports,
@@ -98,7 +111,9 @@ export class ExportsService {
           ...(base ? { added: writer.counts.added, removed: writer.counts.removed } : {}),
         };
         const chunks = await writer.finish(totals);
+        steps.lap('chunks');
         await this.shares.advanceBaseline(manager, target.targetPk, exportId);
+        steps.lap('baseline');
         await this.exports.insert(manager, {
           orgId,
           exportId,
@@ -114,7 +129,7 @@ export class ExportsService {
           blocked: totals.blocked,
           identifiers: totals.identifiers,
         });
-        return { exportId, chunks, base, ...totals };
+        return { exportId, chunks, base, ...totals, stepsMs: steps.laps };
       } finally {
         await this.shares.closeCurrent(manager);
       }
@@ -125,11 +140,14 @@ export class ExportsService {
   }
 
   /** The list's identifiers now, into the share's set: in SQL where it can, page by page in Node where it must (AES). */
-  private async resolve(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher): Promise<Resolved> {
+  private async resolve(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher, steps: StepTimer): Promise<Resolved> {
     const sql = identifierSql(orgId, matcher);
     if (sql) {
       const identifiers = await this.shares.fillCurrent(manager, listPk, sql);
-      return { ...(await this.shares.counts(manager, listPk, sql)), identifiers };
+      steps.lap('fill');
+      const counts = await this.shares.counts(manager, listPk, sql);
+      steps.lap('counts');
+      return { ...counts, identifiers };
     }
     const out: Resolved = { members: 0, blocked: 0, withIdentifier: 0, identifiers: 0 };
     const columns = memberKeyColumns(matcher);
@@ -144,6 +162,7 @@ export class ExportsService {
       const found = await identifiersOf(manager, orgId, matcher, eligible);
       out.withIdentifier += [...found.values()].filter((ids) => ids.length > 0).length;
       out.identifiers += await this.shares.addToCurrent(manager, [...found.values()].flat());
+      steps.lap('resolve');
     }
   }
 

@@ -75,6 +75,8 @@ export interface IdentifierSql {
   join: string;
   params: unknown[];
   expr: string;
+  /** True for a recipient `r` with at least one identifier (its parameters are `params`). */
+  has: string;
 }
 
 /**
@@ -83,16 +85,24 @@ export interface IdentifierSql {
  */
 export function identifierSql(orgId: string, matcher: Matcher): IdentifierSql | null {
   if (matcher.kind === 'visitor' || !matcher.key) {
-    return { join: 'JOIN visitors v ON v.org_id = ? AND v.recipient_id = r.recipient_id', params: [orgId], expr: 'v.visitor_id' };
+    return {
+      join: 'JOIN visitors v ON v.org_id = ? AND v.recipient_id = r.recipient_id',
+      params: [orgId],
+      expr: 'v.visitor_id',
+      has: 'EXISTS (SELECT 1 FROM visitors v WHERE v.org_id = ? AND v.recipient_id = r.recipient_id)',
+    };
   }
   if (matcher.aes) return null;
   if (matcher.key.kind === 'attribute') {
+    const expr = matcher.hash === 'sha256' ? 'LOWER(HEX(a.value_sha256))' : 'a.value';
     return {
       join: 'JOIN recipient_attributes a ON a.rid = r.rid AND a.name = ?',
       params: [matcher.key.name],
-      expr: matcher.hash === 'sha256' ? 'LOWER(HEX(a.value_sha256))' : 'a.value',
+      expr,
+      has: `EXISTS (SELECT 1 FROM recipient_attributes a WHERE a.rid = r.rid AND a.name = ? AND ${expr} IS NOT NULL)`,
     };
   }
   const c = COLUMN[matcher.key.kind];
-  return { join: '', params: [], expr: matcher.hash === 'sha256' ? `LOWER(HEX(r.${c}_sha256))` : `r.${c}` };
+  const expr = matcher.hash === 'sha256' ? `LOWER(HEX(r.${c}_sha256))` : `r.${c}`;
+  return { join: '', params: [], expr, has: `${expr} IS NOT NULL` };
 }

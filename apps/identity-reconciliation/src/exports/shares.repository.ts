@@ -97,18 +97,14 @@ export class SharesRepository {
 
   /** Members, blocklisted members, and non-blocklisted members with at least one identifier. */
   async counts(manager: EntityManager, listPk: string, source: IdentifierSql): Promise<{ members: number; blocked: number; withIdentifier: number }> {
-    const [m] = await rows<{ members: string; blocked: string | null }>(
+    // one pass over the members
+    const [m] = await rows<{ members: string; blocked: string | null; with_identifier: string | null }>(
       manager,
-      'SELECT COUNT(*) AS members, SUM(r.blocklisted <> 0) AS blocked FROM list_members lm JOIN recipients r ON r.rid = lm.rid WHERE lm.list_pk = ? AND lm.present = 1',
-      [listPk],
-    );
-    const [w] = await rows<{ n: string }>(
-      manager,
-      `SELECT COUNT(DISTINCT lm.rid) AS n FROM list_members lm JOIN recipients r ON r.rid = lm.rid ${source.join}
-        WHERE lm.list_pk = ? AND lm.present = 1 AND r.blocklisted = 0 AND ${source.expr} IS NOT NULL`,
+      `SELECT COUNT(*) AS members, SUM(r.blocklisted <> 0) AS blocked, SUM(r.blocklisted = 0 AND ${source.has}) AS with_identifier
+         FROM list_members lm JOIN recipients r ON r.rid = lm.rid WHERE lm.list_pk = ? AND lm.present = 1`,
       [...source.params, listPk],
     );
-    return { members: Number(m.members), blocked: Number(m.blocked ?? 0), withIdentifier: Number(w.n) };
+    return { members: Number(m.members), blocked: Number(m.blocked ?? 0), withIdentifier: Number(m.with_identifier ?? 0) };
   }
 
   /** Every identifier of the share. */
