@@ -29,6 +29,7 @@ import { ExportsRepository } from '../../apps/identity-reconciliation/src/export
 import { SharesRepository } from '../../apps/identity-reconciliation/src/exports/shares.repository';
 import { ExportSender } from '../../apps/identity-reconciliation/src/exports/export-sender';
 import { ImportApplier } from '../../apps/identity-reconciliation/src/imports/import-applier';
+import { ImportApplyRepository } from '../../apps/identity-reconciliation/src/imports/import-apply.repository';
 import { ImportStager } from '../../apps/identity-reconciliation/src/imports/import-stager';
 import { ImportsRepository } from '../../apps/identity-reconciliation/src/imports/imports.repository';
 import { ListsRepository } from '../../apps/identity-reconciliation/src/lists/lists.repository';
@@ -82,7 +83,7 @@ async function main() {
   const lists = new ListsRepository();
   const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), config, logger);
   const stager = new ImportStager(imports, dataSources, logger);
-  const applier = new ImportApplier(runtime, imports, lists, config, logger, new Metrics('bench'));
+  const applier = new ImportApplier(runtime, imports, lists, new ImportApplyRepository(), config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
   const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);

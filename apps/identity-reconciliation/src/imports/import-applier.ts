@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import { SegmentReconciled, Topics, reconciliationFailed } from '@audx/contracts';
 import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
-import { affected, rows, toJsonArray } from '../common/sql';
+import { toJsonArray } from '../common/sql';
 import type { IdentityConfig } from '../config';
 import { ListsRepository } from '../lists/lists.repository';
+import { ImportApplyRepository } from './import-apply.repository';
 import { ImportRecord, ImportsRepository } from './imports.repository';
 import { IdStatus, resolutionSteps } from './match-plan';
 
@@ -43,6 +44,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ImportsRepository) private readonly imports: ImportsRepository,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
+    @Inject(ImportApplyRepository) private readonly work: ImportApplyRepository,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
@@ -130,7 +132,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         return await this.applyLocked(manager, outbox, imp);
       } finally {
-        await manager.query('DROP TEMPORARY TABLE IF EXISTS t_keys, t_rkeys, t_match, t_lists');
+        await this.work.dropWorkTables(manager);
       }
     });
     if (!outcome) return false;
@@ -149,79 +151,37 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       steps[name] = now - mark;
       mark = now;
     };
-    await manager.query('DROP TEMPORARY TABLE IF EXISTS t_keys, t_rkeys, t_match, t_lists');
-    // t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row
-    await manager.query(
-      `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
-       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL) ENGINE=InnoDB`,
-    );
-    await manager.query(
-      'CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL) ENGINE=InnoDB',
-    );
-    await manager.query('CREATE TEMPORARY TABLE t_match (seq INT NOT NULL, n INT NOT NULL, rid BIGINT NOT NULL, PRIMARY KEY (seq, n, rid)) ENGINE=InnoDB');
-    await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
+    await this.work.openWorkTables(manager);
 
     // 1. every staged row to its recipients, set-based, probing the indexes in key order; rid 0
     //    marks an identifier nothing matched (one may match several recipients: a shared email)
     const resolution = resolutionSteps(imp.plan, imp.orgId, imp.importPk);
-    for (const step of resolution ?? []) await manager.query(step.sql, step.params);
+    if (resolution) await this.work.resolve(manager, resolution);
     lap('resolveMs');
 
     // 2. the list of each segment, created on demand and locked; a list replaced by a later full import is left alone
     // (an import through a data source the org does not have creates no list: everything is unmatched)
-    const segments = resolution
-      ? await rows<{ segment_id: string; labels: string }>(manager, 'SELECT segment_id, labels FROM import_segments WHERE import_pk = ? ORDER BY segment_id', [imp.importPk])
-      : [];
+    const segments = resolution ? await this.work.segments(manager, imp.importPk) : [];
     const touched: { list: Awaited<ReturnType<ListsRepository['ensureImportList']>>; labels: string[]; skip: boolean }[] = [];
     for (const s of segments) {
-      const list = await this.lists.ensureImportList(manager, imp.orgId, imp.dataSource, s.segment_id);
+      const list = await this.lists.ensureImportList(manager, imp.orgId, imp.dataSource, s.segmentId);
       const skip = S < list.replacedSequence;
       touched.push({ list, labels: toJsonArray(s.labels), skip });
-      if (!skip) await manager.query('INSERT INTO t_lists (segment_id, list_pk) VALUES (?, ?)', [s.segment_id, list.listPk]);
+      if (!skip) await this.work.writeTo(manager, s.segmentId, list.listPk);
     }
 
-    // 3. write straight from the join, adds first then removes: a change applies only where the
-    //    import's sequence is higher than the membership's (last writer by acceptance order wins);
-    //    an equal sequence is this import again, so a remove never undoes an add of the same
-    //    import. Assignments run left to right: changed_seq (stamped when presence flips) and
-    //    present are decided before sequence moves. Tombstones (present = 0) remember removals.
-    for (const op of [1, 0] as const) {
-      await manager.query(
-        `INSERT INTO list_members (list_pk, rid, present, sequence, changed_seq)
-         SELECT tl.list_pk, m.rid, ?, ?, ?
-         FROM t_match m
-         JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n
-         JOIN t_lists tl ON tl.segment_id = o.segment_id
-         WHERE m.rid <> 0 AND o.op = ?
-         ON DUPLICATE KEY UPDATE
-           changed_seq = IF(VALUES(sequence) > sequence AND present <> VALUES(present), VALUES(sequence), changed_seq),
-           present = IF(VALUES(sequence) > sequence, VALUES(present), present),
-           sequence = GREATEST(sequence, VALUES(sequence))`,
-        [op, S, op === 1 ? S : -1, imp.importPk, op],
-      );
-    }
+    // 3. adds then removes, straight from the join, where this import is the latest writer
+    await this.work.writeMemberships(manager, imp.importPk, S);
     lap('writeMs');
 
     // 4. full mode: whoever the file did not touch leaves the list, unless a later import put them there
-    if (imp.mode === 'full') {
-      for (const t of touched) {
-        if (t.skip) continue;
-        await manager.query('UPDATE list_members SET changed_seq = ?, present = 0, sequence = ? WHERE list_pk = ? AND present = 1 AND sequence < ?', [S, S, t.list.listPk, S]);
-      }
-    }
+    const written = touched.filter((t) => !t.skip);
+    if (imp.mode === 'full') for (const t of written) await this.work.removeUntouched(manager, t.list.listPk, S);
     lap('replaceMs');
 
     // 5. what changed: the rows whose presence this import flipped
     const byList = new Map<string, { added: number; removed: number }>();
-    for (const t of touched) {
-      if (t.skip) continue;
-      const [c] = await rows<{ added: string | null; removed: string | null }>(
-        manager,
-        'SELECT SUM(present = 1) AS added, SUM(present = 0) AS removed FROM list_members WHERE list_pk = ? AND changed_seq = ?',
-        [t.list.listPk, S],
-      );
-      byList.set(t.list.listPk, { added: Number(c?.added ?? 0), removed: Number(c?.removed ?? 0) });
-    }
+    for (const t of written) byList.set(t.list.listPk, await this.work.changed(manager, t.list.listPk, S));
 
     if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0) {
       // tests wait for this line to know the apply transaction is open, its writes not committed
@@ -243,25 +203,10 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
 
     // 6. the report, in distinct identifiers: one to resolve either matched or is reported
     //    not_found (all its rows agree); the others are reported with their staged status
-    const statuses = await rows<{ status: number; n: string }>(manager, 'SELECT status, COUNT(DISTINCT user_id) AS n FROM import_rows WHERE import_pk = ? GROUP BY status', [
-      imp.importPk,
-    ]);
-    const distinct = (st: number) => Number(statuses.find((x) => Number(x.status) === st)?.n ?? 0);
-    const notFound = affected(
-      await manager.query(
-        `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
-         SELECT o.import_pk, o.user_id, 'not_found' FROM t_match m JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n WHERE m.rid = 0`,
-        [imp.importPk],
-      ),
-    );
-    if (statuses.some((x) => Number(x.status) !== IdStatus.pending)) {
-      await manager.query(
-        `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
-         SELECT import_pk, user_id, CASE status WHEN 2 THEN 'invalid' WHEN 3 THEN 'undecryptable' ELSE 'unknown_data_source' END
-         FROM import_rows WHERE import_pk = ? AND status <> 0`,
-        [imp.importPk],
-      );
-    }
+    const statuses = await this.work.distinctByStatus(manager, imp.importPk);
+    const distinct = (st: number) => statuses.get(st) ?? 0;
+    const notFound = await this.work.reportNotFound(manager, imp.importPk);
+    if ([...statuses.keys()].some((st) => st !== IdStatus.pending)) await this.work.reportSetAside(manager, imp.importPk);
     const report: SegmentReconciled = {
       importId: imp.importId,
       matched: resolution ? distinct(IdStatus.pending) - notFound : 0,
@@ -269,15 +214,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       invalid: distinct(IdStatus.invalid),
       lists: outcomes.map((o) => ({ listId: o.listId, segmentId: o.segmentId, size: o.size, added: o.added, removed: o.removed })),
     };
-    await manager.query("UPDATE imports SET status = 'applied', matched = ?, unmatched = ?, invalid = ?, result = ?, applied_at = ?, updated_at = ? WHERE import_pk = ?", [
-      report.matched,
-      report.unmatched,
-      report.invalid,
-      JSON.stringify(report),
-      new Date(),
-      new Date(),
-      imp.importPk,
-    ]);
+    await this.work.markApplied(manager, imp.importPk, report);
     outbox.add(Topics.segmentReconciled, imp.orgId, report);
     for (const o of outcomes) outbox.add(Topics.listUpdated, imp.orgId, { listId: o.listId, size: o.size, added: o.added, removed: o.removed, cause: 'import' });
     lap('reportMs');

@@ -84,7 +84,13 @@ const COLUMN = { recipientId: 'recipient_id', email: 'email', crmId: 'crm_id', p
  * misses the buffer pool on nearly every probe once the index outgrows it. Column names come
  * from this table, never from input. Null when nothing can match (unknown data source).
  */
-export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string): { sql: string; params: unknown[] }[] | null {
+/** One statement of an import's identifier resolution. */
+export interface ResolutionStep {
+  sql: string;
+  params: unknown[];
+}
+
+export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string): ResolutionStep[] | null {
   const toMatch = (join: string) => `INSERT IGNORE INTO t_match (seq, n, rid) SELECT s.seq, s.n, COALESCE(r.rid, 0) FROM ${join} ORDER BY s.id`;
   switch (plan.target) {
     case 'none':

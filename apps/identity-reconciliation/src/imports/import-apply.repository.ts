@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { SegmentReconciled } from '@audx/contracts';
+import { affected, rows } from '../common/sql';
+import type { ResolutionStep } from './match-plan';
+
+const WORK_TABLES = 't_keys, t_rkeys, t_match, t_lists';
+
+/**
+ * The set-based SQL of applying one import, in the apply transaction's connection: temporary work
+ * tables (gone with the connection), the identifier resolution, the membership writes and the
+ * report. No business rules: `ImportApplier` decides what runs in which order.
+ */
+@Injectable()
+export class ImportApplyRepository {
+  /** t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row; t_lists: the lists written. */
+  async openWorkTables(manager: EntityManager): Promise<void> {
+    await this.dropWorkTables(manager);
+    await manager.query(
+      `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
+       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL) ENGINE=InnoDB`,
+    );
+    await manager.query(
+      'CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL) ENGINE=InnoDB',
+    );
+    await manager.query('CREATE TEMPORARY TABLE t_match (seq INT NOT NULL, n INT NOT NULL, rid BIGINT NOT NULL, PRIMARY KEY (seq, n, rid)) ENGINE=InnoDB');
+    await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
+  }
+
+  async dropWorkTables(manager: EntityManager): Promise<void> {
+    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${WORK_TABLES}`);
+  }
+
+  /** Every staged row to its recipients (rid 0: nothing matched), through the match plan's statements. */
+  async resolve(manager: EntityManager, steps: ResolutionStep[]): Promise<void> {
+    for (const step of steps) await manager.query(step.sql, step.params);
+  }
+
+  async segments(manager: EntityManager, importPk: string): Promise<{ segmentId: string; labels: string }[]> {
+    const found = await rows<{ segment_id: string; labels: string }>(manager, 'SELECT segment_id, labels FROM import_segments WHERE import_pk = ? ORDER BY segment_id', [importPk]);
+    return found.map((s) => ({ segmentId: s.segment_id, labels: s.labels }));
+  }
+
+  /** The list a segment's memberships are written to. */
+  async writeTo(manager: EntityManager, segmentId: string, listPk: string): Promise<void> {
+    await manager.query('INSERT INTO t_lists (segment_id, list_pk) VALUES (?, ?)', [segmentId, listPk]);
+  }
+
+  /**
+   * Writes straight from the join, adds first then removes: a change applies only where the
+   * import's sequence is higher than the membership's (last writer by acceptance order wins); an
+   * equal sequence is this import again, so a remove never undoes an add of the same import.
+   * Assignments run left to right: changed_seq (stamped when presence flips) and present are
+   * decided before sequence moves. Tombstones (present = 0) remember removals.
+   */
+  async writeMemberships(manager: EntityManager, importPk: string, sequence: number): Promise<void> {
+    for (const op of [1, 0] as const) {
+      await manager.query(
+        `INSERT INTO list_members (list_pk, rid, present, sequence, changed_seq)
+         SELECT tl.list_pk, m.rid, ?, ?, ?
+         FROM t_match m
+         JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n
+         JOIN t_lists tl ON tl.segment_id = o.segment_id
+         WHERE m.rid <> 0 AND o.op = ?
+         ON DUPLICATE KEY UPDATE
+           changed_seq = IF(VALUES(sequence) > sequence AND present <> VALUES(present), VALUES(sequence), changed_seq),
+           present = IF(VALUES(sequence) > sequence, VALUES(present), present),
+           sequence = GREATEST(sequence, VALUES(sequence))`,
+        [op, sequence, op === 1 ? sequence : -1, importPk, op],
+      );
+    }
+  }
+
+  /** Full mode: whoever the file did not touch leaves the list, unless a later import put them there. */
+  async removeUntouched(manager: EntityManager, listPk: string, sequence: number): Promise<void> {
+    await manager.query('UPDATE list_members SET changed_seq = ?, present = 0, sequence = ? WHERE list_pk = ? AND present = 1 AND sequence < ?', [sequence, sequence, listPk, sequence]);
+  }
+
+  /** The memberships of a list whose presence this import flipped. */
+  async changed(manager: EntityManager, listPk: string, sequence: number): Promise<{ added: number; removed: number }> {
+    const [c] = await rows<{ added: string | null; removed: string | null }>(
+      manager,
+      'SELECT SUM(present = 1) AS added, SUM(present = 0) AS removed FROM list_members WHERE list_pk = ? AND changed_seq = ?',
+      [listPk, sequence],
+    );
+    return { added: Number(c?.added ?? 0), removed: Number(c?.removed ?? 0) };
+  }
+
+  /** Distinct identifiers of the import by staged status. */
+  async distinctByStatus(manager: EntityManager, importPk: string): Promise<Map<number, number>> {
+    const found = await rows<{ status: number; n: string }>(manager, 'SELECT status, COUNT(DISTINCT user_id) AS n FROM import_rows WHERE import_pk = ? GROUP BY status', [importPk]);
+    return new Map(found.map((x) => [Number(x.status), Number(x.n)]));
+  }
+
+  /** Reports the identifiers nothing matched; answers how many distinct ones. */
+  async reportNotFound(manager: EntityManager, importPk: string): Promise<number> {
+    return affected(
+      await manager.query(
+        `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
+         SELECT o.import_pk, o.user_id, 'not_found' FROM t_match m JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n WHERE m.rid = 0`,
+        [importPk],
+      ),
+    );
+  }
+
+  /** Reports the identifiers staging already set aside (invalid, undecryptable, unknown data source). */
+  async reportSetAside(manager: EntityManager, importPk: string): Promise<void> {
+    await manager.query(
+      `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
+       SELECT import_pk, user_id, CASE status WHEN 2 THEN 'invalid' WHEN 3 THEN 'undecryptable' ELSE 'unknown_data_source' END
+       FROM import_rows WHERE import_pk = ? AND status <> 0`,
+      [importPk],
+    );
+  }
+
+  async markApplied(manager: EntityManager, importPk: string, report: SegmentReconciled): Promise<void> {
+    await manager.query("UPDATE imports SET status = 'applied', matched = ?, unmatched = ?, invalid = ?, result = ?, applied_at = ?, updated_at = ? WHERE import_pk = ?", [
+      report.matched,
+      report.unmatched,
+      report.invalid,
+      JSON.stringify(report),
+      new Date(),
+      new Date(),
+      importPk,
+    ]);
+  }
+}
