@@ -15,6 +15,8 @@ export const IngestionEnvSchema = BaseEnvSchema.extend({
   IMPORT_MAX_GZIP_RATIO: int(10, 100000, 200),
   /** Members per segment.imported chunk. */
   IMPORT_CHUNK_SIZE: int(1, 50000, 5000),
+  /** Distinct lines per import de-duplicated in memory (32 bytes each at most); beyond, through MySQL. */
+  IMPORT_DEDUPE_MEMORY_LINES: int(0, 100_000_000, 1_000_000),
   /** A `receiving` import not touched for this long belongs to a dead process: it fails. */
   IMPORT_STALE_SECONDS: int(5, 86400, 60),
   /** DPID of `defaultDataSource` until identity-reconciliation says otherwise. */

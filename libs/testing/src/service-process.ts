@@ -56,7 +56,9 @@ export class ServiceProcess {
 
   /** Starts the process and waits for /ready to answer 200. */
   async start(timeoutMs = 60000): Promise<this> {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // AUDX_CPU_PROF_DIR: each service writes a V8 CPU profile there when it exits (benchmarks' profiling)
+    const profile = process.env.AUDX_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AUDX_CPU_PROF_DIR}`, `--cpu-prof-name=${this.name}.${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (d: Buffer) => {
       this.output.push(d.toString('utf8'));

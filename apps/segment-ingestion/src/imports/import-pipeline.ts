@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import type { KnownDataSource } from '../data-sources/data-source-replica.reposi
 import type { ImportsRepository } from './imports.repository';
 import { LineError, Receipt, ReceiptView } from './receipt';
 import { cutChunks } from './chunk-cutter';
+import { LineDeduper } from './line-deduper';
 
 export interface ImportJob {
   seq: string;
@@ -33,6 +34,8 @@ export interface PipelineLimits {
   maxUncompressedBytes: number;
   maxGzipRatio: number;
   chunkSize: number;
+  /** Distinct lines de-duplicated in memory; later ones are checked through MySQL (memory stays flat). */
+  dedupeMemoryLines: number;
   /** How often a live import proves it is alive: well inside IMPORT_STALE_SECONDS, or the sweeper fails it. */
   heartbeatMs: number;
 }
@@ -80,17 +83,17 @@ export class ImportPipeline {
     const inFlight: Promise<void>[] = [];
     let lastBeat = Date.now();
 
+    const deduper = new LineDeduper(this.limits.dedupeMemoryLines);
     const flush = async (last: boolean, batch: Pending[]) => {
-      const duplicates = await this.imports.claimLineHashes(job.seq, batch.map((p) => p.hash));
+      const duplicate = await this.duplicates(job, deduper, batch);
       const members: MemberLine[] = [];
       const inChunk = new Set<string>();
-      for (const p of batch) {
-        const hex = p.hash.toString('hex');
-        if (duplicates.has(hex)) {
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
+        if (duplicate[i]) {
           receipt.duplicateLines++;
           continue;
         }
-        duplicates.add(hex); // the same line twice within one chunk
         const add = p.member.add.filter((s) => gate.allowed(s));
         const remove = p.member.remove.filter((s) => gate.allowed(s));
         if (add.length + remove.length === 0) continue;
@@ -160,7 +163,7 @@ export class ImportPipeline {
         }
         await gate.decide(newSegments);
       }
-      pending.push({ hash: createHash('md5').update(line.text).digest(), member: parsed });
+      pending.push({ hash: hash('md5', line.text, 'buffer') as unknown as Buffer, member: parsed });
       if (pending.length >= this.limits.chunkSize) {
         // Chunks are de-duplicated and sent in order, one after the other, while parsing goes on;
         // at most two wait, which bounds memory.
@@ -195,6 +198,30 @@ export class ImportPipeline {
     await this.imports.saveReceipt(job.seq, receipt.view(), receipt.errors, gate.violations);
     this.logger.info({ importId: job.importId, records: receipt.recordsReceived, chunks: chunkSeq }, 'import handed on');
     return { receipt: receipt.view(), errors: receipt.errors, violations: gate.violations, chunks: chunkSeq };
+  }
+
+  /**
+   * Which lines of a batch repeat an earlier line of the file (or of the batch): in memory, and
+   * through MySQL only for the lines past the in-memory limit.
+   */
+  private async duplicates(job: ImportJob, deduper: LineDeduper, batch: Pending[]): Promise<boolean[]> {
+    const flags = batch.map(() => false);
+    const overflow: number[] = [];
+    batch.forEach((p, i) => {
+      const seen = deduper.remember(p.hash);
+      if (seen === 'duplicate') flags[i] = true;
+      else if (seen === 'overflow') overflow.push(i);
+    });
+    if (overflow.length > 0) {
+      const stored = await this.imports.claimLineHashes(job.seq, overflow.map((i) => batch[i].hash));
+      const local = new Set<string>();
+      for (const i of overflow) {
+        const hex = batch[i].hash.toString('hex');
+        if (stored.has(hex) || local.has(hex)) flags[i] = true;
+        local.add(hex);
+      }
+    }
+    return flags;
   }
 
   private lines(input: Readable, gzip: boolean): LineSplitter {

@@ -45,6 +45,7 @@ export class ImportsService {
         maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
         maxGzipRatio: config.IMPORT_MAX_GZIP_RATIO,
         chunkSize: config.IMPORT_CHUNK_SIZE,
+        dedupeMemoryLines: config.IMPORT_DEDUPE_MEMORY_LINES,
         // a third of the stale age: two missed beats still leave the import alive
         heartbeatMs: Math.min(5000, (config.IMPORT_STALE_SECONDS * 1000) / 3),
       },
