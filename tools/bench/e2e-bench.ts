@@ -8,18 +8,25 @@
  *    INSERT ... SELECT join on the same server;
  * 3. the resulting list shared, request to version published (files written);
  * 4. a 1 % change (10,000 in, 10,000 out at 1M) imported, then shared again: only the delta travels;
- * 5. the peak RSS of every service over all of it.
+ * 5. streamed memberships (`segment.membership`) at STREAM_RATE events/s, produce to visible on the
+ *    recipient's lists, alone and while another N-line import is received and applied;
+ * 6. the peak RSS of every service over all of it.
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
-import { Tenant, TestStack, testDatabase, waitFor } from '@audx/testing';
+import pino from 'pino';
+import { Topics } from '@audx/contracts';
+import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
+import { Tenant, TestStack, testDatabase, testEnv, waitFor } from '@audx/testing';
 import { benchEnv, report, timed } from './bench-support';
 
 const N = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const KNOWN = Math.round(N * 0.8);
 const CHANGE = Math.max(1, Math.round(N / 100));
 const SEGMENT = '7001';
+const STREAM_RATE = Number(process.env.BENCH_STREAM_RATE ?? 2000);
+const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 30);
 const vid = (i: number) => `9${String(i).padStart(37, '0')}`;
 const rid = (i: number) => `bench-${i}`;
 
@@ -123,6 +130,70 @@ async function share(stack: TestStack, tenant: Tenant, listId: string) {
   return { exportId, requestSeconds, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...done };
 }
 
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/**
+ * Streams `segment.membership` at `rate` events/s for `seconds` (background users from the first
+ * half of the known ones), and every 200 ms a probe event for a user of the second half: its
+ * latency is the time until GET /v1/recipients shows the user in the probe segment's list.
+ */
+async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: number, round: number, during?: Promise<unknown>) {
+  const env = testEnv();
+  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench-stream', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+  const producer = new EventProducer(kafka, new TopicNamer(env.namespace), 'bench-stream');
+  await producer.connect();
+  const identity = stack.url('identity-reconciliation');
+  const half = Math.floor(KNOWN / 2);
+  const event = (i: number, segmentId: string) => ({ dataSource: 'defaultDataSource', userId: vid(i), segmentId, status: 'realized' as const, observedAt: new Date().toISOString() });
+  const latencies: number[] = [];
+  const probes: Promise<void>[] = [];
+  let sent = 0;
+  let next = 0;
+  const started = Date.now();
+  const background = setInterval(() => {
+    const batch = Math.round(rate / 10);
+    const messages = Array.from({ length: batch }, () => event(next++ % half, `${7100 + round}`));
+    void producer.sendMessages(messages.map((p) => buildStreamMessage(tenant.orgId, p))).then(() => (sent += batch));
+  }, 100);
+  let probe = 0;
+  const probeSegment = `${7200 + round}`;
+  let probeList: string | undefined;
+  const probeListId = async () => {
+    probeList ??= (await getJson<{ items: { listId: string; segmentId: string | null }[] }>(`${identity}/v1/lists?limit=1000`, tenant.headers)).body.items.find(
+      (l) => l.segmentId === probeSegment,
+    )?.listId;
+    return probeList;
+  };
+  const prober = setInterval(() => {
+    const i = half + round * Math.floor(half / 2) + probe++;
+    const t0 = Date.now();
+    probes.push(
+      producer.sendMessages([buildStreamMessage(tenant.orgId, event(i, probeSegment))]).then(async () => {
+        for (;;) {
+          const r = await getJson<{ lists: string[] }>(`${identity}/v1/recipients/${rid(i)}`, tenant.headers);
+          const list = await probeListId();
+          if (r.status === 200 && list && r.body.lists.includes(list)) return void latencies.push(Date.now() - t0);
+          if (Date.now() - t0 > 60_000) return void latencies.push(Infinity);
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }),
+    );
+  }, 200);
+  await Promise.race([new Promise((res) => setTimeout(res, seconds * 1000)), during?.then(() => new Promise((res) => setTimeout(res, 1000)))].filter(Boolean));
+  clearInterval(background);
+  clearInterval(prober);
+  await Promise.all(probes);
+  await producer.disconnect();
+  const sorted = latencies.sort((a, b) => a - b);
+  return { events: sent, seconds: (Date.now() - started) / 1000, probes: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] };
+}
+
+function buildStreamMessage(orgId: string, payload: { dataSource: string; userId: string; segmentId: string; status: 'realized'; observedAt: string }) {
+  return buildMessage('bench-stream', Topics.segmentMembership, orgId, payload);
+}
+
 /** The same identifiers loaded by one LOAD DATA and resolved to recipients by one INSERT ... SELECT join. */
 async function importFloor(orgId: string) {
   const env = benchEnv();
@@ -214,6 +285,13 @@ async function main() {
     report('e2e.importChange', { lines: 2 * CHANGE, seconds: change.seconds });
     const delta = await share(stack, tenant, list.listId);
     report('e2e.shareDelta', { added: delta.added, removed: delta.removed, size: delta.size, requestSeconds: delta.requestSeconds, seconds: delta.seconds, target: '<= 3 s' });
+
+    report('e2e.stream', { rate: STREAM_RATE, ...(await stream(stack, tenant, STREAM_RATE, STREAM_SECONDS, 0)), target: 'p99 < 1000 ms' });
+    // the same while another N-line file is received and applied (a new segment: a whole new list)
+    const bulk = importFile(stack, tenant, 'full', N, (i) => `${vid(i)} 7009 `);
+    const during = await stream(stack, tenant, STREAM_RATE, 600, 1, bulk);
+    const bulkDone = await bulk;
+    report('e2e.streamDuringImport', { rate: STREAM_RATE, ...during, importSeconds: bulkDone.seconds, target: 'p99 < 1000 ms' });
     // where the shares' time went (identity-reconciliation logs each share's steps)
     // and the imports' (the applier logs its steps)
     for (const line of stack.service('identity-reconciliation').output.join('').split('\n').filter((l) => l.includes('"stepsMs"') || l.includes('"msg":"import applied"'))) {

@@ -68,6 +68,7 @@ describe('identity-reconciliation killed mid-import', () => {
     // the first three again, as a producer retrying after a timeout would
     for (const c of chunks.slice(0, 3)) await producers.publish(Topics.segmentImported, client.orgId, c);
 
+    await producers.waitForEmptyGroup();
     await service.start();
     // the applier logs this line with its writes done, inside the transaction the delay holds open
     const inFlight = () => service.output.join('').split('\n').some((l) => l.includes('holding the apply transaction open') && l.includes(importId));
@@ -77,6 +78,7 @@ describe('identity-reconciliation killed mid-import', () => {
     expect(await listsOf70('REPEATABLE READ')).toBe(0);
     expect((await importRow(importId))?.status).toBe('ready');
 
+    await producers.waitForEmptyGroup();
     await service.start();
     // generous: under a loaded CI machine the restarted applier may need a few polls
     const report = await client.waitReconciled(importId, 120000).catch((err: Error) => {

@@ -161,6 +161,27 @@ export class Producers {
     return chunks[0].importId;
   }
 
+  /**
+   * Waits until the service's consumer group has no member left. A SIGKILLed member stays in the
+   * group until its session times out; a process joining before that can wait a whole rebalance
+   * timeout for it, which on a loaded machine outlasts the test's patience.
+   */
+  async waitForEmptyGroup(groupId = 'audx-identity-reconciliation'): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => {
+          const { groups } = await admin.describeGroups([this.namer.group(groupId)]);
+          return groups[0].members.length === 0;
+        },
+        { timeoutMs: 60000, intervalMs: 250, what: `consumer group ${groupId} empty` },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async close(): Promise<void> {
     await this.producer.disconnect();
   }
