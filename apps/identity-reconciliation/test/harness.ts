@@ -3,7 +3,7 @@ import { Consumer, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Envelope, PayloadOf, SegmentImported, TopicName, Topics, contractOf, dlqOf } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { Tenant, json, testEnv, waitFor } from '@audx/testing';
+import { Tenant, json, testEnv, waitFor, waitForEmptyGroup } from '@audx/testing';
 
 /** Talks to a running identity-reconciliation the way a client does. */
 export class IdentityClient {
@@ -161,25 +161,9 @@ export class Producers {
     return chunks[0].importId;
   }
 
-  /**
-   * Waits until the service's consumer group has no member left. A SIGKILLed member stays in the
-   * group until its session times out; a process joining before that can wait a whole rebalance
-   * timeout for it, which on a loaded machine outlasts the test's patience.
-   */
-  async waitForEmptyGroup(groupId = 'audx-identity-reconciliation'): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await waitFor(
-        async () => {
-          const { groups } = await admin.describeGroups([this.namer.group(groupId)]);
-          return groups[0].members.length === 0;
-        },
-        { timeoutMs: 60000, intervalMs: 250, what: `consumer group ${groupId} empty` },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+  /** Waits until the service's consumer group has no member left (see waitForEmptyGroup). */
+  waitForEmptyGroup(groupId = 'audx-identity-reconciliation'): Promise<void> {
+    return waitForEmptyGroup(this.kafka, this.namer.group(groupId));
   }
 
   async close(): Promise<void> {

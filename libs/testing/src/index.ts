@@ -7,3 +7,4 @@ export * from './mysql';
 export * from './http';
 export * from './ims-client';
 export * from './stack-processes';
+export * from './consumer-group';

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { AudienceResync, Envelope, ListExported, PolicyChanged, Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
-import { json, testEnv, waitFor } from '@audx/testing';
+import { json, testEnv, waitFor, waitForEmptyGroup } from '@audx/testing';
 
 export interface ExportView {
   exportId: string;
@@ -101,25 +101,9 @@ export class PublicationDriver {
     await this.producer.tombstone(Topics.policyChanged, orgId, name);
   }
 
-  /**
-   * Waits until the service's consumer group has no member left. A SIGKILLed member stays in the
-   * group until its session times out; a process joining before that would wait for the whole
-   * rebalance timeout for it.
-   */
-  async waitForEmptyGroup(groupId = 'audx-audience-publication'): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await waitFor(
-        async () => {
-          const { groups } = await admin.describeGroups([this.namer.group(groupId)]);
-          return groups[0].members.length === 0;
-        },
-        { timeoutMs: 60000, intervalMs: 250, what: `consumer group ${groupId} empty` },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+  /** Waits until the service's consumer group has no member left (see waitForEmptyGroup). */
+  waitForEmptyGroup(groupId = 'audx-audience-publication'): Promise<void> {
+    return waitForEmptyGroup(this.kafka, this.namer.group(groupId));
   }
 
   /** `audience.published` events seen so far for one audience. */
