@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { Topics } from '@audx/contracts';
 import { aesEncrypt, aesKey } from '@audx/identifiers';
@@ -18,7 +19,8 @@ describe('identity-reconciliation killed mid-import', () => {
   let db: Connection;
 
   beforeAll(async () => {
-    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_TEST_DELAY_MS: '4000', IMPORT_APPLY_POLL_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    // the delay holds only this suite's import: topics are shared with the run's other suites, whose imports the service also applies
+    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_TEST_DELAY_MS: '4000', IMPORT_APPLY_TEST_DELAY_PREFIX: 'crash-', IMPORT_APPLY_POLL_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '6000' });
     service = stack.service('identity-reconciliation');
     client = new IdentityClient(service.url, await stack.ims.tenant('Identity crash'));
     producers = new Producers();
@@ -57,7 +59,7 @@ describe('identity-reconciliation killed mid-import', () => {
       ...Array.from({ length: 30 }, (_, i) => ({ userId: visitorId(500 + i), add: ['70'] })),
       ...Array.from({ length: 10 }, (_, i) => ({ userId: visitorId(900 + i), add: ['70'] })),
     ];
-    const chunks = producers.chunks({ dataSource: 'defaultDataSource', mode: 'full', segments: [{ segmentId: '70' }], members, chunkSize: 8 });
+    const chunks = producers.chunks({ dataSource: 'defaultDataSource', mode: 'full', segments: [{ segmentId: '70' }], members, chunkSize: 8 }, `crash-${randomUUID().slice(0, 8)}`);
     const importId = chunks[0].importId;
     expect(chunks).toHaveLength(5);
 

@@ -183,7 +183,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     const byList = new Map<string, { added: number; removed: number }>();
     for (const t of written) byList.set(t.list.listPk, await this.work.changed(manager, t.list.listPk, S));
 
-    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0) {
+    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0 && imp.importId.startsWith(this.config.IMPORT_APPLY_TEST_DELAY_PREFIX)) {
       // tests wait for this line to know the apply transaction is open, its writes not committed
       this.logger.warn({ importId: imp.importId, delayMs: this.config.IMPORT_APPLY_TEST_DELAY_MS }, 'test delay: holding the apply transaction open');
       await new Promise((r) => setTimeout(r, this.config.IMPORT_APPLY_TEST_DELAY_MS));
