@@ -1,9 +1,12 @@
 import type { MemberLine } from '../parsing/formats';
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
 /** The bytes a member adds to a chunk's JSON (its object and a comma), counted from above. */
 export function memberBytes(m: MemberLine): number {
-  // {"userId":<id>,"add":[..],"remove":[..]} plus a comma; segment ids are digits, never escaped
-  let n = 33 + Buffer.byteLength(JSON.stringify(m.userId));
+  // {"userId":<id>,"add":[..],"remove":[..]} plus a comma; segment ids are digits, never escaped;
+  // a user id is escaped only for a quote or a backslash (control characters are refused earlier)
+  let n = 33 + (NEEDS_ESCAPE.test(m.userId) ? Buffer.byteLength(JSON.stringify(m.userId)) : Buffer.byteLength(m.userId) + 2);
   for (const s of m.add) n += s.length + 3;
   for (const s of m.remove) n += s.length + 3;
   return n;

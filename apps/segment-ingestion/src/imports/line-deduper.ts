@@ -44,24 +44,28 @@ export class LineDeduper {
     let slot = digest.readUInt32LE(0) & this.mask;
     for (;;) {
       const at = slot * DIGEST;
-      if (this.table.readUInt32LE(at) === 0 && this.table.readUInt32LE(at + 4) === 0 && this.table.readUInt32LE(at + 8) === 0 && this.table.readUInt32LE(at + 12) === 0) return slot;
+      if (isZero(this.table, at)) return slot;
       if (this.table.compare(digest, 0, DIGEST, at, at + DIGEST) === 0) return -1;
       slot = (slot + 1) & this.mask;
     }
   }
 
+  /** Rehashes into twice the slots, copying bytes in place: no object per entry (no garbage for the GC). */
   private grow(): void {
     const old = this.table;
     const slots = (this.mask + 1) * 2;
     this.table = Buffer.alloc(slots * DIGEST);
     this.mask = slots - 1;
     for (let at = 0; at < old.length; at += DIGEST) {
-      const digest = old.subarray(at, at + DIGEST);
-      if (!isZero(digest)) digest.copy(this.table, this.find(digest) * DIGEST);
+      if (isZero(old, at)) continue;
+      // entries are distinct: the first empty slot from the home slot is theirs
+      let slot = old.readUInt32LE(at) & this.mask;
+      while (!isZero(this.table, slot * DIGEST)) slot = (slot + 1) & this.mask;
+      old.copy(this.table, slot * DIGEST, at, at + DIGEST);
     }
   }
 }
 
-function isZero(b: Buffer): boolean {
-  return b.readUInt32LE(0) === 0 && b.readUInt32LE(4) === 0 && b.readUInt32LE(8) === 0 && b.readUInt32LE(12) === 0;
+function isZero(b: Buffer, at = 0): boolean {
+  return b.readUInt32LE(at) === 0 && b.readUInt32LE(at + 4) === 0 && b.readUInt32LE(at + 8) === 0 && b.readUInt32LE(at + 12) === 0;
 }
