@@ -104,7 +104,8 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     await new Promise((r) => setTimeout(r, 1500));
     expect((await imports()).find((i) => i.source === 'inbox')).toBeUndefined();
     fs.writeFileSync(path.join(dir, f2), c2);
-    const batch = await waitFor(async () => (await imports()).find((i) => i.source === 'inbox'), { what: 'inbox import' });
+    // listed from its first moment; its receipt is final once every line is handed on
+    const batch = await waitFor(async () => (await imports()).find((i) => i.source === 'inbox' && i.status !== 'receiving'), { what: 'inbox import handed on' });
     expect(batch.receipt.recordsReceived).toBe(3);
     await waitFor(() => fs.existsSync(path.join(dir, 'done', 'S3_777_100000_iter_1764489600000.receipt.json')), { what: 'receipt beside the batch' });
     expect(fs.readdirSync(path.join(dir, 'done')).sort()).toEqual([f1, f2, 'S3_777_100000_iter_1764489600000.info', 'S3_777_100000_iter_1764489600000.receipt.json'].sort());
