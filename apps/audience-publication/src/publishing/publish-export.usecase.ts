@@ -12,6 +12,7 @@ import { exportViolations } from '../governance/export-gate';
 import { PoliciesRepository } from '../governance/policies.repository';
 import { OutboundFileWriter } from '../outbound/outbound-file-writer';
 import { Section, intakeLine, outboundPlan, stampsFor } from '../outbound/outbound-plan';
+import type { OutboundKind } from '../outbound/outbound-naming';
 import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
 import { publishedEventId, resyncEventId } from './published-event-id';
@@ -151,29 +152,11 @@ export class PublishExport {
           }
         }
       }
-      const written = await this.files.write({
-        orgId: e.orgId,
-        dpid: e.dpid,
-        stamp: e.stamp!,
-        kind: plan.kind,
-        gzip: e.outGzip!,
-        maxLines: e.outMaxLines!,
-        totalLines: plan.lines,
-        lines: lines(plan.sections, plan.kind === 'overwrite'),
-      });
-      const removals =
-        plan.removals > 0
-          ? await this.files.write({
-              orgId: e.orgId,
-              dpid: e.dpid,
-              stamp: e.stamp! + 1,
-              kind: 'sync',
-              gzip: e.outGzip!,
-              maxLines: e.outMaxLines!,
-              totalLines: plan.removals,
-              lines: lines(['removed'], false),
-            })
-          : { files: [], info: null };
+      // one batch of files per stamp: the plan's, then (a full share that lost members) the removals under the next stamp
+      const batch = (stamp: number, kind: OutboundKind, totalLines: number, body: AsyncIterable<string[]>) =>
+        this.files.write({ orgId: e.orgId, dpid: e.dpid, stamp, kind, gzip: e.outGzip!, maxLines: e.outMaxLines!, totalLines, lines: body });
+      const written = await batch(e.stamp!, plan.kind, plan.lines, lines(plan.sections, plan.kind === 'overwrite'));
+      const removals = plan.removals > 0 ? await batch(e.stamp! + 1, 'sync', plan.removals, lines(['removed'], false)) : { files: [], info: null };
       this.crash.at('files');
 
       await this.audiences.insertVersion(manager, {

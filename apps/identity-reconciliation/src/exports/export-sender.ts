@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { Topics } from '@audx/contracts';
 import { BackgroundLoop, EventProducer, SchemaLeader, unsendableReason } from '@audx/messaging';
 import { LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
@@ -66,7 +67,7 @@ export class ExportSender implements OnApplicationBootstrap, OnModuleDestroy {
     return sent > 0;
   }
 
-  private async turn(manager: import('typeorm').EntityManager, share: SendingExport): Promise<number> {
+  private async turn(manager: EntityManager, share: SendingExport): Promise<number> {
     const chunks = await this.exports.chunksFrom(manager, share.orgId, share.exportId, share.chunksSent, TURN_CHUNKS, TURN_BYTES);
     if (chunks.length === 0) {
       await this.park(share, `chunk ${share.chunksSent} of ${share.chunks} is missing from the snapshot`);

@@ -114,21 +114,7 @@ export class ExportsService {
         steps.lap('chunks');
         await this.shares.advanceBaseline(manager, target.targetPk, exportId);
         steps.lap('baseline');
-        await this.exports.insert(manager, {
-          orgId,
-          exportId,
-          listId: list.listId,
-          dataSource: ds.name,
-          segmentId,
-          audienceName,
-          mode: body.mode,
-          chunks,
-          members: totals.members,
-          withIdentifier: totals.withIdentifier,
-          complement: totals.complement,
-          blocked: totals.blocked,
-          identifiers: totals.identifiers,
-        });
+        await this.exports.insert(manager, { orgId, exportId, listId: list.listId, dataSource: ds.name, segmentId, audienceName, mode: body.mode, chunks, ...totals });
         return { exportId, chunks, base, ...totals, stepsMs: steps.laps };
       } finally {
         await this.shares.closeCurrent(manager);
