@@ -40,6 +40,8 @@ export const PublicationEnvSchema = BaseEnvSchema.extend({
    * (before the outbox relay could publish its event).
    */
   PUBLICATION_CRASH_AFTER: z.enum(['files', 'version', '']).default(''),
+  /** Test hook: when set, only this org's exports trigger PUBLICATION_CRASH_AFTER. */
+  PUBLICATION_CRASH_ORG: z.string().default(''),
 });
 export type PublicationConfig = z.infer<typeof PublicationEnvSchema>;
 

@@ -47,6 +47,8 @@ describe('audience-publication killed between writing a version and publishing i
     driver = new PublicationDriver('crash-spec');
     await driver.start();
     tenant = await stack.ims.tenant('crashy');
+    // crash only on this suite's exports: earlier suites' leftovers share the schema
+    env.PUBLICATION_CRASH_ORG = tenant.orgId;
   });
 
   afterAll(async () => {

@@ -51,7 +51,7 @@ export class PublishExport {
     @Inject(OutboundFileWriter) private readonly files: OutboundFileWriter,
     @Inject(PublicationMetrics) private readonly metrics: PublicationMetrics,
   ) {
-    this.crash = new CrashHook(crashPoint(config));
+    this.crash = new CrashHook(crashPoint(config), config.PUBLICATION_CRASH_ORG);
   }
 
   async run(exportPk: number): Promise<PublishOutcome> {
@@ -157,7 +157,7 @@ export class PublishExport {
         this.files.write({ orgId: e.orgId, dpid: e.dpid, stamp, kind, gzip: e.outGzip!, maxLines: e.outMaxLines!, totalLines, lines: body });
       const written = await batch(e.stamp!, plan.kind, plan.lines, lines(plan.sections, plan.kind === 'overwrite'));
       const removals = plan.removals > 0 ? await batch(e.stamp! + 1, 'sync', plan.removals, lines(['removed'], false)) : { files: [], info: null };
-      this.crash.at('files');
+      this.crash.at('files', e.orgId);
 
       await this.audiences.insertVersion(manager, {
         audiencePk,
@@ -186,7 +186,7 @@ export class PublishExport {
       return 'published';
     });
     if (outcome === 'published') {
-      this.crash.at('version');
+      this.crash.at('version', claimed.orgId);
       this.metrics.exports.inc({ outcome: 'published' });
       this.metrics.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
