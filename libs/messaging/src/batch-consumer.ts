@@ -13,14 +13,28 @@ export interface MessageContext<T extends TopicName> {
   outbox: OutboxWriter;
 }
 
+export interface BatchContext<T extends TopicName> {
+  manager: EntityManager;
+  /** The slice's events not processed before, in log order. */
+  envelopes: Envelope<PayloadOf<T>>[];
+  outbox: OutboxWriter;
+}
+
 export interface TopicHandler<T extends TopicName = TopicName> {
   topic: T;
   handle(ctx: MessageContext<T>): Promise<void>;
+  /** When set, a slice's new events are handed over at once (set-based writes for high-rate topics). */
+  handleMany?(ctx: BatchContext<T>): Promise<void>;
 }
 
 /** Ties a handler to its topic's payload type. */
 export function handlerFor<T extends TopicName>(topic: T, handle: (ctx: MessageContext<T>) => Promise<void>): TopicHandler<T> {
   return { topic, handle };
+}
+
+/** A handler that writes a whole slice of events in a few statements (one event is a slice of one). */
+export function batchHandlerFor<T extends TopicName>(topic: T, handleMany: (ctx: BatchContext<T>) => Promise<void>): TopicHandler<T> {
+  return { topic, handleMany, handle: ({ manager, envelope, outbox }) => handleMany({ manager, envelopes: [envelope], outbox }) };
 }
 
 export interface BatchConsumerOptions {
@@ -206,23 +220,49 @@ export class BatchConsumer {
   }
 
   private async transact(handler: TopicHandler, envelopes: Envelope[]): Promise<void> {
-    const outcomes: ('processed' | 'duplicate')[] = [];
+    let fresh: Envelope[] = [];
     await this.o.dataSource.transaction(async (manager) => {
       const outbox = new OutboxWriter(manager, this.o.producerName);
-      for (const envelope of envelopes) {
-        const claim = await manager.query('INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)', [this.o.groupId, envelope.id]);
-        if (affectedRows(claim) === 0) {
-          outcomes.push('duplicate');
-          continue;
-        }
-        await handler.handle({ manager, envelope: envelope as Envelope<never>, outbox });
-        outcomes.push('processed');
+      fresh = envelopes.length === 1 ? await this.claimOne(manager, envelopes[0]) : await this.claimMany(manager, envelopes);
+      if (handler.handleMany) {
+        if (fresh.length > 0) await handler.handleMany({ manager, envelopes: fresh as Envelope<never>[], outbox });
+      } else {
+        for (const envelope of fresh) await handler.handle({ manager, envelope: envelope as Envelope<never>, outbox });
       }
       await outbox.flush();
     });
     this.o.onOutboxWritten?.();
     this.o.afterCommit?.(envelopes);
-    for (const o of outcomes) this.o.onOutcome?.(handler.topic, o);
+    for (let i = 0; i < fresh.length; i++) this.o.onOutcome?.(handler.topic, 'processed');
+    for (let i = fresh.length; i < envelopes.length; i++) this.o.onOutcome?.(handler.topic, 'duplicate');
+  }
+
+  /** Records one event as processed; answers it, or nothing when it was processed before. */
+  private async claimOne(manager: EntityManager, envelope: Envelope): Promise<Envelope[]> {
+    const claim = await manager.query('INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)', [this.o.groupId, envelope.id]);
+    return affectedRows(claim) === 0 ? [] : [envelope];
+  }
+
+  /**
+   * Records a slice's events as processed in two statements, not one per event; answers those not
+   * processed before (the first occurrence of an id in the slice). The insert is plain, not IGNORE:
+   * if another member claimed one of them meanwhile (a rebalance), it fails, and the slice is
+   * retried event by event, where each claim is an INSERT IGNORE of its own.
+   */
+  private async claimMany(manager: EntityManager, envelopes: Envelope[]): Promise<Envelope[]> {
+    const unique = new Map<string, Envelope>();
+    for (const e of envelopes) if (!unique.has(e.id)) unique.set(e.id, e);
+    const ids = [...unique.keys()];
+    const seen: { event_id: string }[] = await manager.query(
+      `SELECT event_id FROM processed_events WHERE consumer = ? AND event_id IN (${ids.map(() => '?').join(',')})`,
+      [this.o.groupId, ...ids],
+    );
+    for (const e of seen) unique.delete(e.event_id);
+    const fresh = [...unique.values()];
+    if (fresh.length > 0) {
+      await manager.query(`INSERT INTO processed_events (consumer, event_id) VALUES ${fresh.map(() => '(?, ?)').join(',')}`, fresh.flatMap((e) => [this.o.groupId, e.id]));
+    }
+    return fresh;
   }
 
   private deadLetter(topic: TopicName, partition: number, message: KafkaMessage, error: string): RawRecord {
