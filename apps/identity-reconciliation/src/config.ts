@@ -34,6 +34,11 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   /** How often the import applier looks for imports whose chunks are all staged. */
   IMPORT_APPLY_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
   /**
+   * Imports of at most this many members (streamed memberships, small files) are applied by a lane
+   * of their own, so they never wait behind a big import's apply (lists of other segments).
+   */
+  IMPORT_SMALL_MAX_MEMBERS: z.coerce.number().int().min(1).default(20000),
+  /**
    * An import still missing chunks this long after its last one arrived is abandoned (its sender
    * failed mid-upload and will never send the rest): its staging is freed, late chunks are ignored.
    */

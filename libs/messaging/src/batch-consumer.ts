@@ -49,6 +49,8 @@ export interface BatchConsumerOptions {
   maxRetries: number;
   /** How long the group waits for a silent (killed) member before rebalancing its partitions. */
   sessionTimeoutMs?: number;
+  /** Partitions handled at once (kafkajs `partitionsConsumedConcurrently`); order holds within each. */
+  partitionsConcurrently?: number;
   /** Messages per database transaction on the fast path. */
   sliceSize?: number;
   /** Called after the database transaction commits and before the offsets are committed. */
@@ -130,7 +132,7 @@ export class BatchConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Connection } from 'mysql2/promise';
 import { Topics, VisitorIdentified, dlqOf } from '@audx/contracts';
 import { connectDatabase, repoRoot, testDatabase, testEnv, waitFor } from '@audx/testing';
-import { EventProducer, OUTBOX_DDL, TopicNamer, createKafka, ensureTopics } from '../src';
+import { EventProducer, OUTBOX_DDL, TopicNamer, buildMessage, createKafka, ensureTopics } from '../src';
 
 const env = testEnv();
 const database = testDatabase('audx_probe');
@@ -139,5 +139,34 @@ describe('BatchConsumer (real Kafka, real MySQL, separate processes)', () => {
     const [handled] = await db.query('SELECT times FROM handled WHERE event_id = ?', [sent.id]);
     expect(handled).toEqual([{ times: 1 }]);
     expect(dlq.filter((v) => v.includes('transient-outage'))).toEqual([]);
+  });
+
+  it('handles each event of a slice once: an id repeated within the slice, or handled before, is a duplicate', async () => {
+    const times = async (recipientId: string) => {
+      const [rows] = await db.query('SELECT event_id, times FROM handled WHERE recipient_id = ?', [recipientId]);
+      return (rows as { event_id: string; times: number }[]).map((r) => r.times);
+    };
+    const before = buildMessage('probe-test', Topics.visitorIdentified, ORG, visitor('r-slice-before', 10));
+    await producer.sendMessages([before]);
+    let probe = startProbe();
+    await waitFor(async () => (await times('r-slice-before')).length === 1, { timeoutMs: 60000, what: 'the earlier event handled' });
+    probe.kill('SIGTERM');
+    await exited(probe);
+
+    // one fetch, one slice: claimed together, not one statement per event
+    const a = buildMessage('probe-test', Topics.visitorIdentified, ORG, visitor('r-slice-a', 11));
+    const b = buildMessage('probe-test', Topics.visitorIdentified, ORG, visitor('r-slice-b', 12));
+    await producer.sendMessages([a, a, before, b, a]);
+    probe = startProbe();
+    try {
+      await waitFor(async () => (await times('r-slice-b')).length === 1, { timeoutMs: 60000, what: 'the slice handled' });
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      probe.kill('SIGTERM');
+      await exited(probe);
+    }
+    expect(await times('r-slice-a')).toEqual([1]);
+    expect(await times('r-slice-b')).toEqual([1]);
+    expect(await times('r-slice-before')).toEqual([1]);
   });
 });

@@ -40,6 +40,11 @@ export const BaseEnvSchema = z.object({
   /** Event ids kept for de-duplication; must exceed how long Kafka can redeliver (its retention). */
   PROCESSED_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(168),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(10000),
+  /**
+   * Partitions whose batches a consumer handles at once: a big import's chunks in one partition
+   * must not hold back small events in the others (order is kept within a partition, by key).
+   */
+  KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
 });
 export type BaseConfig = z.infer<typeof BaseEnvSchema>;
 

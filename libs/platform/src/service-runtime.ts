@@ -157,6 +157,7 @@ export class ServiceRuntime {
       handlers: this.handlers,
       maxRetries: this.options.config.CONSUMER_MAX_RETRIES,
       sessionTimeoutMs: this.options.config.KAFKA_SESSION_TIMEOUT_MS,
+      partitionsConcurrently: this.options.config.KAFKA_PARTITIONS_CONCURRENTLY,
       afterCommit: (envelopes) => this.afterConsumerCommit?.(envelopes),
       onOutboxWritten: () => this.relay.wake(),
       onOutcome: (topic, outcome) => this.metrics.consumed.inc({ topic, outcome }),

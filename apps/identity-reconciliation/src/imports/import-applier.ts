@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SegmentReconciled, Topics, reconciliationFailed } from '@audx/contracts';
 import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { retryOnDeadlock } from '../common/deadlock';
 import { toJsonArray } from '../common/sql';
 import type { IdentityConfig } from '../config';
 import { ListsRepository } from '../lists/lists.repository';
@@ -36,7 +37,10 @@ interface ListOutcome {
  */
 @Injectable()
 export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
+  /** Big imports, and the housekeeping (abandon, purge). */
   private readonly loop: BackgroundLoop;
+  /** Small imports (streamed memberships): never queued behind a big one's apply. */
+  private readonly smallLoop: BackgroundLoop;
   private readonly failures = new Map<string, number>();
   private readonly applied;
 
@@ -50,27 +54,35 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(Metrics) metrics: Metrics,
   ) {
     this.applied = metrics.counter('audx_imports_applied_total', 'Imports applied to lists');
-    this.loop = new BackgroundLoop(() => this.pass(), { name: 'import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs: () => config.IMPORT_APPLY_POLL_MS });
+    const backoffMs = () => config.IMPORT_APPLY_POLL_MS;
+    this.loop = new BackgroundLoop(() => this.pass(), { name: 'import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs });
+    this.smallLoop = new BackgroundLoop(() => this.applyReady(this.smallLoop, true), { name: 'small import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs });
   }
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    this.smallLoop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.smallLoop.stop()]);
   }
 
   /** Ask for a pass soon (a chunk just completed an import; its transaction commits in a moment). */
   wake(): void {
     this.loop.wake(20);
+    this.smallLoop.wake(20);
+  }
+
+  private async applyReady(loop: BackgroundLoop, small: boolean): Promise<void> {
+    for (const pk of await this.imports.ready(this.runtime.dataSource.manager, 20, { small, smallMax: this.config.IMPORT_SMALL_MAX_MEMBERS })) {
+      if (loop.isStopped) return;
+      await this.applyOrGiveUp(pk);
+    }
   }
 
   private async pass(): Promise<void> {
-    for (const pk of await this.imports.ready(this.runtime.dataSource.manager, 20)) {
-      if (this.loop.isStopped) return;
-      await this.applyOrGiveUp(pk);
-    }
+    await this.applyReady(this.loop, false);
     if (!this.loop.isStopped) await this.abandonStale();
     if (!this.loop.isStopped) await this.purge();
     if (!this.loop.isStopped) await this.purgeReports();
@@ -100,7 +112,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async applyOrGiveUp(importPk: string): Promise<void> {
     try {
-      await this.apply(importPk);
+      // two lanes apply at once: a deadlock between them is retried, not counted as a failure
+      await retryOnDeadlock(() => this.apply(importPk), 5);
       this.failures.delete(importPk);
     } catch (err) {
       const attempts = (this.failures.get(importPk) ?? 0) + 1;

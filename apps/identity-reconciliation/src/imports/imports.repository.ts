@@ -172,8 +172,13 @@ export class ImportsRepository {
   }
 
   /** Ready imports in acceptance order. */
-  async ready(manager: EntityManager, limit: number): Promise<string[]> {
-    const found = await rows<{ import_pk: string }>(manager, "SELECT import_pk FROM imports WHERE status = 'ready' ORDER BY sequence, import_pk LIMIT ?", [limit]);
+  /** Ready imports in acceptance order: small ones (at most `smallMax` members) or the others. */
+  async ready(manager: EntityManager, limit: number, size: { small: boolean; smallMax: number }): Promise<string[]> {
+    const found = await rows<{ import_pk: string }>(
+      manager,
+      `SELECT import_pk FROM imports WHERE status = 'ready' AND ${size.small ? 'members_total <= ?' : '(members_total IS NULL OR members_total > ?)'} ORDER BY sequence, import_pk LIMIT ?`,
+      [size.smallMax, limit],
+    );
     return found.map((f) => String(f.import_pk));
   }
 
