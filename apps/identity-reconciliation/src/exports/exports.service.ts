@@ -129,11 +129,11 @@ export class ExportsService {
   private async resolve(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher, steps: StepTimer): Promise<Resolved> {
     const sql = identifierSql(orgId, matcher);
     if (sql) {
-      const identifiers = await this.shares.fillCurrent(manager, listPk, sql);
+      const filled = await this.shares.fillCurrent(manager, listPk, sql);
       steps.lap('fill');
-      const counts = await this.shares.counts(manager, listPk, sql);
+      const counts = await this.shares.memberCounts(manager, listPk);
       steps.lap('counts');
-      return { ...counts, identifiers };
+      return { ...counts, ...filled };
     }
     const out: Resolved = { members: 0, blocked: 0, withIdentifier: 0, identifiers: 0 };
     const columns = memberKeyColumns(matcher);

@@ -75,8 +75,6 @@ export interface IdentifierSql {
   join: string;
   params: unknown[];
   expr: string;
-  /** True for a recipient `r` with at least one identifier (its parameters are `params`). */
-  has: string;
 }
 
 /**
@@ -89,7 +87,6 @@ export function identifierSql(orgId: string, matcher: Matcher): IdentifierSql | 
       join: 'JOIN visitors v ON v.org_id = ? AND v.recipient_id = r.recipient_id',
       params: [orgId],
       expr: 'v.visitor_id',
-      has: 'EXISTS (SELECT 1 FROM visitors v WHERE v.org_id = ? AND v.recipient_id = r.recipient_id)',
     };
   }
   if (matcher.aes) return null;
@@ -99,10 +96,9 @@ export function identifierSql(orgId: string, matcher: Matcher): IdentifierSql | 
       join: 'JOIN recipient_attributes a ON a.rid = r.rid AND a.name = ?',
       params: [matcher.key.name],
       expr,
-      has: `EXISTS (SELECT 1 FROM recipient_attributes a WHERE a.rid = r.rid AND a.name = ? AND ${expr} IS NOT NULL)`,
     };
   }
   const c = COLUMN[matcher.key.kind];
   const expr = matcher.hash === 'sha256' ? `LOWER(HEX(r.${c}_sha256))` : `r.${c}`;
-  return { join: '', params: [], expr, has: `${expr} IS NOT NULL` };
+  return { join: '', params: [], expr };
 }

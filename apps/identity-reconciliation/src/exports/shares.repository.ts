@@ -35,6 +35,7 @@ export interface IdentifierRow {
 export type PageReader = (after: Buffer, limit: number) => Promise<IdentifierRow[]>;
 
 const CURRENT = 'share_current';
+const ROWS = 'share_rows';
 const ZERO = Buffer.alloc(16);
 
 /**
@@ -57,27 +58,36 @@ export class SharesRepository {
   }
 
   async openCurrent(manager: EntityManager): Promise<void> {
-    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${CURRENT}`);
+    await this.closeCurrent(manager);
+    await manager.query(
+      `CREATE TEMPORARY TABLE ${ROWS} (rid BIGINT NOT NULL, id_hash BINARY(16) NOT NULL, identifier VARCHAR(1024) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    );
     await manager.query(
       `CREATE TEMPORARY TABLE ${CURRENT} (id_hash BINARY(16) NOT NULL PRIMARY KEY, identifier VARCHAR(1024) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     );
   }
 
   async closeCurrent(manager: EntityManager): Promise<void> {
-    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${CURRENT}`);
+    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${ROWS}, ${CURRENT}`);
   }
 
-  /** The identifiers of the list's present, non-blocklisted members, in one statement. Returns how many distinct. */
-  async fillCurrent(manager: EntityManager, listPk: string, source: IdentifierSql): Promise<number> {
-    return affected(
-      await manager.query(
-        `INSERT IGNORE INTO ${CURRENT} (id_hash, identifier)
-         SELECT UNHEX(MD5(${source.expr})), ${source.expr}
-           FROM list_members lm JOIN recipients r ON r.rid = lm.rid ${source.join}
-          WHERE lm.list_pk = ? AND lm.present = 1 AND r.blocklisted = 0 AND ${source.expr} IS NOT NULL`,
-        [...source.params, listPk],
-      ),
+  /**
+   * The identifiers of the list's present, non-blocklisted members, in one pass over the members:
+   * appended with their member (no index to maintain), then put in the share's set in key order
+   * (a sorted insert, not a random one per identifier). Answers how many distinct identifiers, and
+   * how many members have at least one.
+   */
+  async fillCurrent(manager: EntityManager, listPk: string, source: IdentifierSql): Promise<{ identifiers: number; withIdentifier: number }> {
+    await manager.query(
+      `INSERT INTO ${ROWS} (rid, id_hash, identifier)
+       SELECT lm.rid, UNHEX(MD5(${source.expr})), ${source.expr}
+         FROM list_members lm JOIN recipients r ON r.rid = lm.rid ${source.join}
+        WHERE lm.list_pk = ? AND lm.present = 1 AND r.blocklisted = 0 AND ${source.expr} IS NOT NULL`,
+      [...source.params, listPk],
     );
+    const [m] = await rows<{ n: string }>(manager, `SELECT COUNT(DISTINCT rid) AS n FROM ${ROWS}`);
+    const identifiers = affected(await manager.query(`INSERT IGNORE INTO ${CURRENT} (id_hash, identifier) SELECT id_hash, identifier FROM ${ROWS} ORDER BY id_hash`));
+    return { identifiers, withIdentifier: Number(m.n) };
   }
 
   /** Identifiers computed in Node (encrypted ones), added to the share's set. */
@@ -95,16 +105,14 @@ export class SharesRepository {
     return n;
   }
 
-  /** Members, blocklisted members, and non-blocklisted members with at least one identifier. */
-  async counts(manager: EntityManager, listPk: string, source: IdentifierSql): Promise<{ members: number; blocked: number; withIdentifier: number }> {
-    // one pass over the members
-    const [m] = await rows<{ members: string; blocked: string | null; with_identifier: string | null }>(
+  /** Members and blocklisted members: one pass over the members, in key order, without identifiers. */
+  async memberCounts(manager: EntityManager, listPk: string): Promise<{ members: number; blocked: number }> {
+    const [m] = await rows<{ members: string; blocked: string | null }>(
       manager,
-      `SELECT COUNT(*) AS members, SUM(r.blocklisted <> 0) AS blocked, SUM(r.blocklisted = 0 AND ${source.has}) AS with_identifier
-         FROM list_members lm JOIN recipients r ON r.rid = lm.rid WHERE lm.list_pk = ? AND lm.present = 1`,
-      [...source.params, listPk],
+      'SELECT COUNT(*) AS members, SUM(r.blocklisted <> 0) AS blocked FROM list_members lm JOIN recipients r ON r.rid = lm.rid WHERE lm.list_pk = ? AND lm.present = 1',
+      [listPk],
     );
-    return { members: Number(m.members), blocked: Number(m.blocked ?? 0), withIdentifier: Number(m.with_identifier ?? 0) };
+    return { members: Number(m.members), blocked: Number(m.blocked ?? 0) };
   }
 
   /** Every identifier of the share. */
