@@ -132,14 +132,19 @@ export class ServiceRuntime {
     this.handlers.push(handler as unknown as TopicHandler);
   }
 
-  /** A transaction whose outbox events are published right after it commits. */
-  async transaction<R>(work: (manager: EntityManager, outbox: OutboxWriter) => Promise<R>): Promise<R> {
-    const result = await this.dataSource.transaction(async (manager) => {
+  /**
+   * A transaction whose outbox events are published right after it commits. `READ COMMITTED`
+   * takes no gap locks on range scans: a long bulk transaction then does not block inserts next to
+   * the rows it touches.
+   */
+  async transaction<R>(work: (manager: EntityManager, outbox: OutboxWriter) => Promise<R>, isolation?: 'READ COMMITTED'): Promise<R> {
+    const body = async (manager: EntityManager) => {
       const outbox = new OutboxWriter(manager, this.options.service);
       const value = await work(manager, outbox);
       await outbox.flush();
       return value;
-    });
+    };
+    const result = isolation ? await this.dataSource.transaction(isolation, body) : await this.dataSource.transaction(body);
     this.relay.wake();
     return result;
   }

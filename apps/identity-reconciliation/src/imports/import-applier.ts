@@ -138,6 +138,9 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
   /** Applies one import if it is still ready and free to go; answers whether it did. */
   async apply(importPk: string): Promise<boolean> {
     const started = Date.now();
+    // READ COMMITTED: a 1M-member apply's range updates must not gap-lock the neighbouring list's
+    // rows, or a streamed membership of that list waits for the whole apply; imports of one list
+    // never apply at once (the claim), so no read here relies on a repeatable snapshot
     const outcome = await this.runtime.transaction(async (manager, outbox) => {
       // null: applied meanwhile, another replica has it, or an earlier import of its lists goes first
       const imp = await this.imports.claim(manager, importPk);
@@ -147,7 +150,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       } finally {
         await this.work.dropWorkTables(manager);
       }
-    });
+    }, 'READ COMMITTED');
     if (!outcome) return false;
     this.applied.inc();
     const { report, steps } = outcome;

@@ -78,8 +78,8 @@ export class ImportsRepository {
   async claim(manager: EntityManager, importPk: string): Promise<ImportRecord | null> {
     const [row] = await rows<Row>(manager, `SELECT ${COLUMNS} FROM imports WHERE import_pk = ? AND status = 'ready' FOR UPDATE SKIP LOCKED`, [importPk]);
     if (!row) return null;
-    // a plain read (it must not wait for the replica applying that import): the transaction's
-    // first, so its snapshot is taken now and sees every import that turned ready before
+    // a plain read (it must not wait for the replica applying that import): it sees every import
+    // committed as ready before it; one still being applied elsewhere is still 'ready' here
     const earlier = await rows<{ import_pk: string }>(
       manager,
       `SELECT e.import_pk FROM imports e
