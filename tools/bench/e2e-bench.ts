@@ -256,6 +256,19 @@ async function main() {
   const stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { LOG_LEVEL: 'info' });
   const rss = new RssSampler(stack);
   rss.start();
+  // the step logs of every share and of every import apply that took a second or more
+  const steps: string[] = [];
+  let partial = '';
+  stack.service('identity-reconciliation').watchOutput((chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"stepsMs"') && !line.includes('"msg":"import applied"')) continue;
+      const entry = JSON.parse(line) as { msg: string; stepsMs?: Record<string, number>; steps?: Record<string, number>; ms?: number; matched?: number; identifiers?: number };
+      if (entry.stepsMs) steps.push(`${entry.msg} (${entry.identifiers} identifiers): ${JSON.stringify(entry.stepsMs)}`);
+      else if ((entry.ms ?? 0) >= 1000) steps.push(`${entry.msg} (${entry.matched} matched): ${JSON.stringify({ ...entry.steps, totalMs: entry.ms })}`);
+    }
+  });
   try {
     const tenant = await stack.ims.tenant('bench');
     const identity = stack.url('identity-reconciliation');
@@ -310,12 +323,8 @@ async function main() {
     const during = await stream(stack, tenant, STREAM_RATE, 600, 1, bulk);
     const bulkDone = await bulk;
     report('e2e.streamDuringImport', { rate: STREAM_RATE, ...during, importSeconds: bulkDone.seconds, target: 'p99 < 1000 ms' });
-    // where the shares' time went (identity-reconciliation logs each share's steps)
-    // and the imports' (the applier logs its steps)
-    for (const line of stack.service('identity-reconciliation').output.join('').split('\n').filter((l) => l.includes('"stepsMs"') || l.includes('"msg":"import applied"'))) {
-      const entry = JSON.parse(line) as { msg: string; stepsMs?: Record<string, number>; steps?: Record<string, number>; ms?: number };
-      process.stdout.write(`  ${entry.msg}: ${JSON.stringify(entry.stepsMs ?? { ...entry.steps, totalMs: entry.ms })}\n`);
-    }
+    // where the shares' and the big imports' time went (identity-reconciliation logs their steps)
+    for (const line of steps) process.stdout.write(`  ${line}\n`);
   } finally {
     rss.stop();
     for (const [name, bytes] of rss.peak) report(`e2e.peakRss.${name}`, { mib: Math.round(bytes / 1048576), target: '< 300 MiB' });

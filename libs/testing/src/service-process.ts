@@ -17,7 +17,9 @@ const DEFAULT_DB: Record<ServiceName, string> = {
 /** A service started as its own OS process, as in production, so tests can SIGKILL it. */
 export class ServiceProcess {
   private child: ChildProcess | null = null;
+  /** The latest output (a bounded ring of chunks). */
   readonly output: string[] = [];
+  private readonly watchers: ((chunk: string) => void)[] = [];
 
   private constructor(
     readonly name: string,
@@ -46,6 +48,11 @@ export class ServiceProcess {
     }, main);
   }
 
+  /** Every output chunk from now on (benchmarks pick their step logs out of a long run). */
+  watchOutput(watcher: (chunk: string) => void): void {
+    this.watchers.push(watcher);
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -61,8 +68,10 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (d: Buffer) => {
-      this.output.push(d.toString('utf8'));
+      const text = d.toString('utf8');
+      this.output.push(text);
       if (this.output.length > 500) this.output.shift();
+      for (const w of this.watchers) w(text);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
