@@ -65,7 +65,7 @@ export class ServiceProcess {
   async start(timeoutMs = 60000): Promise<this> {
     // AUDX_CPU_PROF_DIR: each service writes a V8 CPU profile there when it exits (benchmarks' profiling)
     const profile = process.env.AUDX_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AUDX_CPU_PROF_DIR}`, `--cpu-prof-name=${this.name}.${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...profile, ...heapLimit(this.env), '-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (d: Buffer) => {
       const text = d.toString('utf8');
@@ -108,4 +108,15 @@ export class ServiceProcess {
     child.kill(sig);
     return exited;
   }
+}
+
+/**
+ * The V8 heap cap a service runs with, as `npm start` runs it (AUDX_SERVICE_HEAP_MB, default 192):
+ * uncapped, V8 grows the heap towards a quarter of the machine's memory before it collects, and a
+ * service whose live data is a few dozen MiB shows 500 MiB of RSS. A test that sets its own cap in
+ * NODE_OPTIONS keeps it.
+ */
+function heapLimit(env: NodeJS.ProcessEnv): string[] {
+  if (env.NODE_OPTIONS?.includes('--max-old-space-size')) return [];
+  return [`--max-old-space-size=${Number(env.AUDX_SERVICE_HEAP_MB ?? 192)}`];
 }
