@@ -187,7 +187,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     }
 
     // 3. adds then removes, straight from the join, where this import is the latest writer
-    await this.work.writeMemberships(manager, imp.importPk, S);
+    await this.work.writeMemberships(manager, S);
     lap('writeMs');
 
     // 4. full mode: whoever the file did not touch leaves the list, unless a later import put them there

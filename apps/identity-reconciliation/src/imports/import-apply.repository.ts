@@ -13,17 +13,24 @@ const WORK_TABLES = 't_keys, t_rkeys, t_match, t_lists';
  */
 @Injectable()
 export class ImportApplyRepository {
-  /** t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row; t_lists: the lists written. */
+  /**
+   * t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row
+   * with its segment op, in recipient order (so list memberships are written in key order, not at
+   * random); t_lists: the lists written.
+   */
   async openWorkTables(manager: EntityManager): Promise<void> {
     await this.dropWorkTables(manager);
     await manager.query(
       `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
-       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL) ENGINE=InnoDB`,
+       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL) ENGINE=InnoDB`,
     );
     await manager.query(
-      'CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL) ENGINE=InnoDB',
+      `CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL,
+       segment_id VARCHAR(19) NULL, op TINYINT NULL) ENGINE=InnoDB`,
     );
-    await manager.query('CREATE TEMPORARY TABLE t_match (seq INT NOT NULL, n INT NOT NULL, rid BIGINT NOT NULL, PRIMARY KEY (seq, n, rid)) ENGINE=InnoDB');
+    await manager.query(
+      'CREATE TEMPORARY TABLE t_match (rid BIGINT NOT NULL, seq INT NOT NULL, n INT NOT NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL, PRIMARY KEY (rid, seq, n)) ENGINE=InnoDB',
+    );
     await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
   }
 
@@ -53,20 +60,19 @@ export class ImportApplyRepository {
    * Assignments run left to right: changed_seq (stamped when presence flips) and present are
    * decided before sequence moves. Tombstones (present = 0) remember removals.
    */
-  async writeMemberships(manager: EntityManager, importPk: string, sequence: number): Promise<void> {
+  async writeMemberships(manager: EntityManager, sequence: number): Promise<void> {
     for (const op of [1, 0] as const) {
       await manager.query(
         `INSERT INTO list_members (list_pk, rid, present, sequence, changed_seq)
          SELECT tl.list_pk, m.rid, ?, ?, ?
-         FROM t_match m
-         JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n
-         JOIN t_lists tl ON tl.segment_id = o.segment_id
-         WHERE m.rid <> 0 AND o.op = ?
+         FROM t_lists tl
+         JOIN t_match m ON m.segment_id = tl.segment_id
+         WHERE m.rid <> 0 AND m.op = ?
          ON DUPLICATE KEY UPDATE
            changed_seq = IF(VALUES(sequence) > sequence AND present <> VALUES(present), VALUES(sequence), changed_seq),
            present = IF(VALUES(sequence) > sequence, VALUES(present), present),
            sequence = GREATEST(sequence, VALUES(sequence))`,
-        [op, sequence, op === 1 ? sequence : -1, importPk, op],
+        [op, sequence, op === 1 ? sequence : -1, op],
       );
     }
   }

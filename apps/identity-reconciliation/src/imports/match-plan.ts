@@ -77,7 +77,7 @@ export function stageIdentifier(userId: string, plan: MatchPlan, matcher: Matche
 const COLUMN = { recipientId: 'recipient_id', email: 'email', crmId: 'crm_id', phone: 'phone' } as const;
 
 /**
- * The statements that resolve an import's staged rows into `t_match (seq, n, rid)`, rid 0 for
+ * The statements that resolve an import's staged rows into `t_match (rid, seq, n, segment op)`, rid 0 for
  * an identifier nothing matched (LEFT JOINs). Keys are looked up in key order: they are sorted
  * into `t_keys` first (and, for visitor IDs, the recipient ids their links give are sorted again
  * into `t_rkeys`), because probing an index in arrival order (random, for hashes and ECIDs)
@@ -91,22 +91,27 @@ export interface ResolutionStep {
 }
 
 export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string): ResolutionStep[] | null {
-  const toMatch = (join: string) => `INSERT IGNORE INTO t_match (seq, n, rid) SELECT s.seq, s.n, COALESCE(r.rid, 0) FROM ${join} ORDER BY s.id`;
+  // sorted by recipient (the key of t_match) after the join, which probes in the driving table's key order
+  const toMatch = (join: string) =>
+    `INSERT IGNORE INTO t_match (rid, seq, n, segment_id, op) SELECT COALESCE(r.rid, 0), s.seq, s.n, s.segment_id, s.op FROM ${join} ORDER BY 1, 2, 3`;
   switch (plan.target) {
     case 'none':
       return null;
     case 'visitor':
       return [
-        { sql: 'INSERT INTO t_keys (seq, n, key_text) SELECT seq, n, key_text FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_text', params: [importPk] },
+        { sql: 'INSERT INTO t_keys (seq, n, key_text, segment_id, op) SELECT seq, n, key_text, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_text', params: [importPk] },
         {
-          sql: `INSERT INTO t_rkeys (seq, n, recipient_id) SELECT s.seq, s.n, v.recipient_id
+          sql: `INSERT INTO t_rkeys (seq, n, recipient_id, segment_id, op) SELECT s.seq, s.n, v.recipient_id, s.segment_id, s.op
                 FROM t_keys s LEFT JOIN visitors v ON v.org_id = ? AND v.visitor_id = s.key_text ORDER BY v.recipient_id`,
           params: [orgId],
         },
         { sql: toMatch('t_rkeys s LEFT JOIN recipients r ON r.org_id = ? AND r.recipient_id = s.recipient_id'), params: [orgId] },
       ];
     default: {
-      const sortKeys = { sql: 'INSERT INTO t_keys (seq, n, key_hash) SELECT seq, n, key_hash FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_hash', params: [importPk] };
+      const sortKeys = {
+        sql: 'INSERT INTO t_keys (seq, n, key_hash, segment_id, op) SELECT seq, n, key_hash, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_hash',
+        params: [importPk],
+      };
       if (plan.target === 'attribute') {
         return [
           sortKeys,
