@@ -31,7 +31,8 @@ function start(service) {
   const out = fs.openSync(path.join(logDir, `${service.name}.log`), 'a');
   // a capped heap: uncapped, V8 grows towards a quarter of the machine before it collects
   const heap = process.env.NODE_OPTIONS?.includes('--max-old-space-size') ? [] : [`--max-old-space-size=${Number(process.env.AUDX_SERVICE_HEAP_MB ?? 192)}`];
-  const child = spawn(process.execPath, [...heap, '-r', '@swc-node/register', `apps/${service.name}/src/main.ts`], {
+  // compiled by tools/build.mjs (start.sh runs it): no runtime compiler in every service
+  const child = spawn(process.execPath, [...heap, `dist/apps/${service.name}/src/main.js`], {
     cwd: root,
     env: { ...process.env, PORT: String(service.port), IMS_URL: process.env.IMS_URL ?? `http://127.0.0.1:${services[0].port}` },
     stdio: ['ignore', out, out],

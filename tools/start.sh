@@ -6,4 +6,5 @@ export NX_DAEMON=false KAFKAJS_NO_PARTITIONER_WARNING=1
 bash tools/ensure-deps.sh
 node tools/stack/mysql.mjs
 node tools/stack/kafka.mjs start
+node tools/build.mjs
 exec node tools/start-services.mjs

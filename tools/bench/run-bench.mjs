@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const namespace = `bench${Date.now().toString(36)}`;
-const env = { ...process.env, AUDX_TEST_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
-for (const [script, args] of [['tools/ensure-deps.sh', []], ['tools/stack/mysql.mjs', []], ['tools/stack/kafka.mjs', ['start']]]) {
+// the services run compiled, as under npm start (tools/build.mjs runs below)
+const env = { ...process.env, AUDX_TEST_NAMESPACE: namespace, KAFKAJS_NO_PARTITIONER_WARNING: '1', AUDX_RUN_COMPILED: '1' };
+for (const [script, args] of [['tools/ensure-deps.sh', []], ['tools/stack/mysql.mjs', []], ['tools/stack/kafka.mjs', ['start']], ['tools/build.mjs', []]]) {
   const r = spawnSync(script.endsWith('.sh') ? 'bash' : process.execPath, [script, ...args], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) process.exit(1);
 }

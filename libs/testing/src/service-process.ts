@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from './free-port';
@@ -65,7 +66,7 @@ export class ServiceProcess {
   async start(timeoutMs = 60000): Promise<this> {
     // AUDX_CPU_PROF_DIR: each service writes a V8 CPU profile there when it exits (benchmarks' profiling)
     const profile = process.env.AUDX_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AUDX_CPU_PROF_DIR}`, `--cpu-prof-name=${this.name}.${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, ...heapLimit(this.env), '-r', '@swc-node/register', this.main], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...profile, ...heapLimit(this.env), ...entryPoint(this.main)], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (d: Buffer) => {
       const text = d.toString('utf8');
@@ -119,4 +120,16 @@ export class ServiceProcess {
 function heapLimit(env: NodeJS.ProcessEnv): string[] {
   if (env.NODE_OPTIONS?.includes('--max-old-space-size')) return [];
   return [`--max-old-space-size=${Number(env.AUDX_SERVICE_HEAP_MB ?? 192)}`];
+}
+
+/**
+ * How to run an entry point: its compiled JavaScript from dist/ (`node tools/build.mjs`) when
+ * AUDX_RUN_COMPILED=1, as `npm start` and production run it; the TypeScript through the runtime
+ * compiler otherwise (no build step between an edit and a test).
+ */
+function entryPoint(main: string): string[] {
+  if (process.env.AUDX_RUN_COMPILED !== '1') return ['-r', '@swc-node/register', main];
+  const compiled = path.join(repoRoot, 'dist', path.relative(repoRoot, main)).replace(/\.ts$/, '.js');
+  if (!existsSync(compiled)) throw new Error(`AUDX_RUN_COMPILED=1 but ${compiled} does not exist: run node tools/build.mjs`);
+  return [compiled];
 }
