@@ -246,24 +246,25 @@ export class BatchConsumer {
   }
 
   /**
-   * Records a slice's events as processed in two statements, not one per event; answers those not
-   * processed before (the first occurrence of an id in the slice). The insert is plain, not IGNORE:
-   * if another member claimed one of them meanwhile (a rebalance), it fails, and the slice is
-   * retried event by event, where each claim is an INSERT IGNORE of its own.
+   * Records a slice's events as processed in one statement when none was processed before (the
+   * common case), not one statement per event; answers those not processed before (the first
+   * occurrence of an id in the slice). When some were, the insert is undone and each event is
+   * claimed on its own. No plain SELECT here: it would fix the transaction's snapshot before the
+   * handler takes its locks, and the handler's later reads would miss what committed meanwhile.
    */
   private async claimMany(manager: EntityManager, envelopes: Envelope[]): Promise<Envelope[]> {
     const unique = new Map<string, Envelope>();
     for (const e of envelopes) if (!unique.has(e.id)) unique.set(e.id, e);
-    const ids = [...unique.keys()];
-    const seen: { event_id: string }[] = await manager.query(
-      `SELECT event_id FROM processed_events WHERE consumer = ? AND event_id IN (${ids.map(() => '?').join(',')})`,
-      [this.o.groupId, ...ids],
+    const candidates = [...unique.values()];
+    await manager.query('SAVEPOINT audx_claim');
+    const claimed = await manager.query(
+      `INSERT IGNORE INTO processed_events (consumer, event_id) VALUES ${candidates.map(() => '(?, ?)').join(',')}`,
+      candidates.flatMap((e) => [this.o.groupId, e.id]),
     );
-    for (const e of seen) unique.delete(e.event_id);
-    const fresh = [...unique.values()];
-    if (fresh.length > 0) {
-      await manager.query(`INSERT INTO processed_events (consumer, event_id) VALUES ${fresh.map(() => '(?, ?)').join(',')}`, fresh.flatMap((e) => [this.o.groupId, e.id]));
-    }
+    if (affectedRows(claimed) === candidates.length) return candidates;
+    await manager.query('ROLLBACK TO SAVEPOINT audx_claim');
+    const fresh: Envelope[] = [];
+    for (const e of candidates) fresh.push(...(await this.claimOne(manager, e)));
     return fresh;
   }
 

@@ -104,7 +104,9 @@ export class ExportsRepository {
   }
 
   async chunkStats(manager: EntityManager, exportPk: number): Promise<{ count: number; maxSeq: number }> {
-    const [r]: { n: string; m: number | null }[] = await manager.query('SELECT COUNT(*) AS n, MAX(seq) AS m FROM export_chunks WHERE export_pk = ?', [exportPk]);
+    // a locking read: under the export row's lock it sees every chunk committed before, which the
+    // transaction's snapshot (taken before it waited for that lock) may not
+    const [r]: { n: string; m: number | null }[] = await manager.query('SELECT COUNT(*) AS n, MAX(seq) AS m FROM export_chunks WHERE export_pk = ? LOCK IN SHARE MODE', [exportPk]);
     return { count: num(r.n), maxSeq: r.m === null ? -1 : num(r.m) };
   }
 

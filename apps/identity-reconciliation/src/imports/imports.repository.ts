@@ -151,12 +151,13 @@ export class ImportsRepository {
       new Date(),
       importPk,
     ]);
-    const [{ staged, total }] = await rows<{ staged: string; total: number | null }>(
-      manager,
-      `SELECT (SELECT COUNT(*) FROM import_chunks c WHERE c.import_pk = i.import_pk AND c.seq < COALESCE(i.chunks_total, 0)) AS staged, i.chunks_total AS total
-       FROM imports i WHERE i.import_pk = ?`,
-      [importPk],
-    );
+    // locking reads: under the import row's lock they see every chunk committed before, which the
+    // transaction's snapshot (taken before it waited for that lock) may not
+    const [{ total }] = await rows<{ total: number | null }>(manager, 'SELECT chunks_total AS total FROM imports WHERE import_pk = ? FOR UPDATE', [importPk]);
+    const [{ staged }] = await rows<{ staged: string }>(manager, 'SELECT COUNT(*) AS staged FROM import_chunks WHERE import_pk = ? AND seq < ? LOCK IN SHARE MODE', [
+      importPk,
+      total ?? 0,
+    ]);
     await manager.query('UPDATE imports SET chunks_staged = ? WHERE import_pk = ?', [Number(staged), importPk]);
     if (total === null || Number(staged) < Number(total)) return false;
     await manager.query("UPDATE imports SET status = 'ready' WHERE import_pk = ? AND status = 'staging'", [importPk]);
