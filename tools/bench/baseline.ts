@@ -3,10 +3,9 @@
  * multi-row INSERT and LOAD DATA LOCAL INFILE of 1M rows, an INSERT ... SELECT join, and
  * kafkajs producing/consuming 1M small messages (acks all).
  */
-import { Readable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { benchEnv, report, timed } from './bench-support';
+import { benchEnv, generatedLines, report, timed } from './bench-support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 
@@ -27,21 +26,12 @@ async function mysqlBaseline() {
       }
     });
     report('mysql.multiRowInsert', { rows: ROWS, seconds: insertSecs, rowsPerSecond: Math.round(ROWS / insertSecs) });
-    const loadSecs = await timed(async () => {
-      let i = 0;
-      await conn.query({
+    const loadSecs = await timed(() =>
+      conn.query({
         sql: "LOAD DATA LOCAL INFILE 'bench' INTO TABLE b FIELDS TERMINATED BY '\\t' (id)",
-        infileStreamFactory: () =>
-          new Readable({
-            read() {
-              if (i >= ROWS) return this.push(null);
-              const lines: string[] = [];
-              for (let k = 0; k < 10000 && i < ROWS; k++, i++) lines.push(String(i).padStart(38, '0'));
-              this.push(Buffer.from(lines.join('\n') + '\n'));
-            },
-          }),
-      });
-    });
+        infileStreamFactory: () => generatedLines(ROWS, (i) => String(i).padStart(38, '0')),
+      }),
+    );
     report('mysql.loadData', { rows: ROWS, seconds: loadSecs, rowsPerSecond: Math.round(ROWS / loadSecs) });
     const joinSecs = await timed(() => conn.query('INSERT INTO joined (recipient) SELECT a.recipient FROM b JOIN a ON a.id = b.id'));
     report('mysql.insertSelectJoin', { rows: ROWS, seconds: joinSecs, rowsPerSecond: Math.round(ROWS / joinSecs) });

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 /** Shared bits of the benchmark scripts: environment, timing, one JSON line per figure. */
 export interface BenchEnv {
   kafkaBrokers: string;
@@ -25,4 +27,17 @@ export async function timed(work: () => Promise<unknown>): Promise<number> {
 export function report(name: string, figures: Record<string, number | string>): void {
   const rounded = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v]));
   process.stdout.write(`BENCH ${JSON.stringify({ name, ...rounded })}\n`);
+}
+
+/** `count` generated lines as a stream, in blocks of 10,000 (a LOAD DATA source that never holds them all). */
+export function generatedLines(count: number, line: (i: number) => string): Readable {
+  let i = 0;
+  return new Readable({
+    read() {
+      if (i >= count) return void this.push(null);
+      const lines: string[] = [];
+      for (let k = 0; k < 10000 && i < count; k++, i++) lines.push(line(i));
+      this.push(Buffer.from(lines.join('\n') + '\n'));
+    },
+  });
 }

@@ -13,13 +13,12 @@
  * 6. the peak RSS of every service over all of it.
  */
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
 import { Tenant, TestStack, testDatabase, testEnv, waitFor } from '@audx/testing';
-import { benchEnv, report, timed } from './bench-support';
+import { benchEnv, generatedLines, report, timed } from './bench-support';
 
 const N = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const KNOWN = Math.round(N * 0.8);
@@ -148,7 +147,6 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const half = Math.floor(KNOWN / 2);
   const event = (i: number, segmentId: string) => ({ dataSource: 'defaultDataSource', userId: vid(i), segmentId, status: 'realized' as const, observedAt: new Date().toISOString() });
   const latencies: number[] = [];
-  const probes: Promise<void>[] = [];
   let sent = 0;
   let next = 0;
   const started = Date.now();
@@ -161,7 +159,11 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const probeSegment = `${7200 + round}`;
   // one watcher reads the probe segment's list (only probes join it) every 25 ms and settles every
   // probe it now shows: a poll per probe would load the service it measures
-  const waiting = new Map<string, { t0: number; done: () => void }>();
+  const waiting = new Map<string, number>(); // recipient id -> when its event was sent
+  const settle = (id: string, latencyMs: number) => {
+    latencies.push(latencyMs);
+    waiting.delete(id);
+  };
   let probeList: string | undefined;
   let watching = true;
   const watcher = (async () => {
@@ -173,34 +175,24 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
         const r = await getJson<{ items: string[] }>(`${identity}/v1/lists/${probeList}/members?limit=10000`, tenant.headers);
         const now = Date.now();
         for (const id of r.status === 200 ? r.body.items : []) {
-          const w = waiting.get(id);
-          if (!w) continue;
-          latencies.push(now - w.t0);
-          waiting.delete(id);
-          w.done();
+          const t0 = waiting.get(id);
+          if (t0 !== undefined) settle(id, now - t0);
         }
       }
-      for (const [id, w] of waiting) {
-        if (Date.now() - w.t0 <= 60_000) continue;
-        latencies.push(Infinity);
-        waiting.delete(id);
-        w.done();
-      }
+      for (const [id, t0] of waiting) if (Date.now() - t0 > 60_000) settle(id, Infinity);
       await new Promise((res) => setTimeout(res, 25));
     }
   })();
   const prober = setInterval(() => {
     const i = half + round * Math.floor(half / 2) + probe++;
-    const t0 = Date.now();
-    probes.push(new Promise<void>((done) => waiting.set(rid(i), { t0, done })));
+    waiting.set(rid(i), Date.now());
     void producer.sendMessages([buildStreamMessage(tenant.orgId, event(i, probeSegment))]);
   }, 200);
   await Promise.race([new Promise((res) => setTimeout(res, seconds * 1000)), during?.then(() => new Promise((res) => setTimeout(res, 1000)))].filter(Boolean));
   clearInterval(background);
   clearInterval(prober);
-  await Promise.all(probes);
   watching = false;
-  await watcher;
+  await watcher; // it returns once every probe is settled
   await producer.disconnect();
   // a probe not visible within 60 s counts as 60 s, and is counted apart
   const timedOut = latencies.filter((l) => !Number.isFinite(l)).length;
@@ -220,21 +212,12 @@ async function importFloor(orgId: string) {
     await conn.query('DROP TABLE IF EXISTS bench_floor_ids, bench_floor_members');
     await conn.query('CREATE TABLE bench_floor_ids (visitor_id VARCHAR(38) NOT NULL PRIMARY KEY) ENGINE=InnoDB');
     await conn.query('CREATE TABLE bench_floor_members (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB');
-    const loadSeconds = await timed(async () => {
-      let i = 0;
-      await conn.query({
+    const loadSeconds = await timed(() =>
+      conn.query({
         sql: "LOAD DATA LOCAL INFILE 'ids' INTO TABLE bench_floor_ids FIELDS TERMINATED BY '\\t' (visitor_id)",
-        infileStreamFactory: () =>
-          new Readable({
-            read() {
-              if (i >= N) return void this.push(null);
-              const lines: string[] = [];
-              for (let k = 0; k < 10000 && i < N; k++, i++) lines.push(vid(i));
-              this.push(Buffer.from(lines.join('\n') + '\n'));
-            },
-          }),
-      } as never);
-    });
+        infileStreamFactory: () => generatedLines(N, vid),
+      } as never),
+    );
     const joinSeconds = await timed(() =>
       conn.query(
         `INSERT INTO bench_floor_members (rid) SELECT r.rid FROM bench_floor_ids i

@@ -172,7 +172,6 @@ export class ImportsRepository {
     return { orgId: row.org_id, importId: row.import_id };
   }
 
-  /** Ready imports in acceptance order. */
   /** Ready imports in acceptance order: small ones (at most `smallMax` members) or the others. */
   async ready(manager: EntityManager, limit: number, size: { small: boolean; smallMax: number }): Promise<string[]> {
     const found = await rows<{ import_pk: string }>(
