@@ -24,6 +24,8 @@ import { Metrics, ServiceRuntime } from '@audx/platform';
 import { IdentityConfig, IdentityEnvSchema } from '../../apps/identity-reconciliation/src/config';
 import { DataSourcesRepository } from '../../apps/identity-reconciliation/src/data-sources/data-sources.repository';
 import { DataSourcesService } from '../../apps/identity-reconciliation/src/data-sources/data-sources.service';
+import { ChangeLog } from '../../apps/identity-reconciliation/src/changes/change-log';
+import { ChangeLogRepository } from '../../apps/identity-reconciliation/src/changes/change-log.repository';
 import { ExportsService } from '../../apps/identity-reconciliation/src/exports/exports.service';
 import { ExportsRepository } from '../../apps/identity-reconciliation/src/exports/exports.repository';
 import { SharesRepository } from '../../apps/identity-reconciliation/src/exports/shares.repository';
@@ -81,19 +83,20 @@ async function main() {
   } as unknown as ServiceRuntime;
   const imports = new ImportsRepository();
   const lists = new ListsRepository();
-  const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), config, logger);
+  const changes = new ChangeLog(runtime, new ChangeLogRepository(), config, logger);
+  const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), changes, config, logger);
   const stager = new ImportStager(imports, dataSources, logger);
-  const applier = new ImportApplier(runtime, imports, lists, new ImportApplyRepository(), config, logger, new Metrics('bench'));
+  const applier = new ImportApplier(runtime, imports, lists, new ImportApplyRepository(), changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
-  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, dataSources, config, logger);
+  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {
-      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'share_baselines', 'share_targets', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
+      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'share_baselines', 'share_members', 'share_targets', 'share_changes', 'share_clock', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
       await dataSource.query('DROP TABLE IF EXISTS base_ids, base_members');
       log(`reusing the recipients and links of ${database}`);
     } else {
-      await seed(runtime, config);
+      await seed(runtime, config, changes);
     }
     if (KIND === 'emailSha') {
       await dataSources.put(ORG, 'bench', { label: 'bench', kind: 'declared', reconciliationKey: 'email', dpid: 1, hash: 'sha256', priority: 0, exportControls: [] });
@@ -182,8 +185,8 @@ function ndjsonStream(count: number, line: (i: number) => unknown): Readable {
  * splitting, JSON, schema, normalisation, hashing, multi-row upserts) and, for the visitor kind,
  * N links through VisitorsService.linkStream (POST /v1/visitors). Only HTTP and auth are left out.
  */
-async function seed(runtime: ServiceRuntime, config: IdentityConfig): Promise<void> {
-  const recipients = new RecipientsService(runtime, new RecipientsRepository(), new ListsRepository(), new VisitorsRepository(), config);
+async function seed(runtime: ServiceRuntime, config: IdentityConfig, changes: ChangeLog): Promise<void> {
+  const recipients = new RecipientsService(runtime, new RecipientsRepository(), new ListsRepository(), new VisitorsRepository(), changes, config);
   let upserted = 0;
   const recipientSecs = await timed(async () => {
     const report = await recipients.upsertStream(
@@ -194,7 +197,7 @@ async function seed(runtime: ServiceRuntime, config: IdentityConfig): Promise<vo
   });
   report('identity.upsertRecipients', { lines: N, upserted, seconds: recipientSecs, linesPerSecond: Math.round(N / recipientSecs) });
   if (KIND !== 'visitor') return;
-  const visitors = new VisitorsService(runtime, new VisitorsRepository(), config);
+  const visitors = new VisitorsService(runtime, new VisitorsRepository(), changes, config);
   let linked = 0;
   const linkSecs = await timed(async () => {
     linked = (await visitors.linkStream(ORG, ndjsonStream(N, (k) => ({ visitorId: visitorOf(k), recipientId: `rcp-${k}` })))).written;

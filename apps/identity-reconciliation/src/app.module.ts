@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IdentityConfig } from './config';
+import { ChangesModule } from './changes/changes.module';
 import { ConsumersModule } from './consumers';
 import { DataSourcesModule } from './data-sources/data-sources.module';
 import { ImportsModule } from './imports/imports.module';
@@ -19,6 +20,7 @@ export class AppModule {
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
         StoreModule,
+        ChangesModule,
         DataSourcesModule,
         RecipientsModule,
         VisitorsModule,

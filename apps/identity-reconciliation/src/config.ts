@@ -45,6 +45,11 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   IMPORT_ABANDON_SECONDS: z.coerce.number().int().min(5).max(30 * 86400).default(86400),
   /** An applied import's unmatched report is kept this long, then purged (its figures stay). */
   IMPORT_REPORT_RETENTION_SECONDS: z.coerce.number().int().min(5).max(10 * 365 * 86400).default(30 * 86400),
+  /**
+   * What changed a list's identifiers is logged this long; an audience not shared for longer
+   * recomputes its whole list at its next share, instead of only what changed.
+   */
+  SHARE_CHANGE_RETENTION_SECONDS: z.coerce.number().int().min(60).max(365 * 86400).default(7 * 86400),
   /** Test hook, honoured only with NODE_ENV=test: the applier waits this long inside the apply transaction (to crash it mid-apply). */
   IMPORT_APPLY_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Test hook: only imports whose id starts with this are delayed (suites share topics; others' imports go at full speed). */

@@ -35,13 +35,13 @@ class ConsumerRegistry implements OnModuleInit {
         if ((await this.stager.stage(manager, outbox, envelope.orgId, envelope.payload)) === 'ready') this.applier.wake();
       }),
     );
-    this.runtime.handle(handlerFor(Topics.recipientUpserted, ({ manager, envelope }) => this.recipients.upsertOne(manager, envelope.orgId, envelope.payload)));
+    this.runtime.handle(handlerFor(Topics.recipientUpserted, ({ manager, outbox, envelope }) => this.recipients.upsertOne(manager, outbox, envelope.orgId, envelope.payload)));
     this.runtime.handle(
       handlerFor(Topics.recipientDeleted, async ({ manager, outbox, envelope }) => {
         await this.recipients.eraseIn(manager, outbox, envelope.orgId, envelope.payload.recipientId);
       }),
     );
-    this.runtime.handle(handlerFor(Topics.visitorIdentified, ({ manager, envelope }) => this.visitors.linkOne(manager, envelope.orgId, envelope.payload)));
+    this.runtime.handle(handlerFor(Topics.visitorIdentified, ({ manager, outbox, envelope }) => this.visitors.linkOne(manager, outbox, envelope.orgId, envelope.payload)));
     this.runtime.handle(
       handlerFor(Topics.audienceResync, async ({ manager, envelope }) => {
         await this.exports.requestResync(manager, envelope.orgId, envelope.payload);

@@ -444,6 +444,59 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect(await share()).toMatchObject({ base: resync.payload.exportId, added: [], removed: [] });
     });
 
+    it('an incremental share recomputes what changed (relinks, blocklisting, erasure) and holds what a fresh audience would receive', async () => {
+      // org B: its erasure's list.updated stays out of org A's erasure test
+      await b.upsertRecipients(['d-1', 'd-2', 'd-3', 'd-4', 'd-5'].map((recipientId) => ({ recipientId })));
+      await b.linkVisitors([
+        { visitorId: visitorId(501), recipientId: 'd-1' },
+        { visitorId: visitorId(502), recipientId: 'd-2', observedAt: '2026-01-01T00:00:00.000Z' },
+        { visitorId: visitorId(503), recipientId: 'd-3' },
+        { visitorId: visitorId(504), recipientId: 'd-4' },
+      ]);
+      const list = await b.ok<{ listId: string }>('POST', '/v1/lists', { name: 'changing', recipientIds: ['d-1', 'd-2', 'd-3', 'd-5'] });
+      const share = async (segmentId: string, mode: 'full' | 'incremental') => {
+        const { exportId } = await b.ok<{ exportId: string }>('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'defaultDataSource', segmentId, mode }, [202]);
+        const [last] = await observed.waitFor<typeof Topics.listExported>('ListExported', b.orgId, (p) => p.exportId === exportId && p.last);
+        const chunks = observed.of<typeof Topics.listExported>('ListExported', b.orgId, (p) => p.exportId === exportId).map((e) => e.payload);
+        return {
+          exportId,
+          base: last.payload.base?.exportId ?? null,
+          totals: last.payload.totals,
+          added: chunks.flatMap((c) => c.identifiers).sort(),
+          removed: chunks.flatMap((c) => c.removedIdentifiers ?? []).sort(),
+        };
+      };
+      const first = await share('79', 'incremental');
+      expect(first).toMatchObject({ base: null, added: [visitorId(501), visitorId(502), visitorId(503)], removed: [] });
+      expect(first.totals).toMatchObject({ members: 4, withIdentifier: 3, complement: 1, blocked: 0, identifiers: 3 });
+
+      // 502 moves to d-1 (the identifier stays: another member holds it), d-3 is blocklisted,
+      // d-5 gains a visitor, d-1 is erased (502 falls back to d-2), d-4 (not a member) gains one
+      await b.linkVisitors([{ visitorId: visitorId(502), recipientId: 'd-1' }]);
+      await b.upsertRecipients([{ recipientId: 'd-3', blocklisted: true }]);
+      await b.linkVisitors([
+        { visitorId: visitorId(505), recipientId: 'd-5' },
+        { visitorId: visitorId(506), recipientId: 'd-4' },
+      ]);
+      expect((await b.request('DELETE', '/v1/recipients/d-1')).status).toBe(204);
+
+      const second = await share('79', 'incremental');
+      expect(second).toMatchObject({ base: first.exportId, added: [visitorId(505)], removed: [visitorId(501), visitorId(503)] });
+      const now = { members: 3, withIdentifier: 2, complement: 0, blocked: 1, identifiers: 2 };
+      expect(second.totals).toMatchObject({ ...now, added: 1, removed: 2 });
+
+      // what the audience holds is what a new audience of the list receives, and a full share ships it
+      const fresh = await share('80', 'full');
+      expect(fresh).toMatchObject({ base: null, added: [visitorId(502), visitorId(505)], removed: [] });
+      expect(fresh.totals).toMatchObject(now);
+      const full = await share('79', 'full');
+      expect(full).toMatchObject({ base: null, added: [visitorId(502), visitorId(505)] });
+      expect(full.totals).toMatchObject(now);
+
+      // nothing changed since: an empty delta
+      expect(await share('79', 'incremental')).toMatchObject({ base: full.exportId, added: [], removed: [] });
+    });
+
     it('shares through a declared data source: hashed, or encrypted so that the other side can decrypt', async () => {
       const list = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'declared', recipientIds: ['s-1', 's-2', 's-3'] });
       await a.putDataSource('shareSha', { kind: 'declared', reconciliationKey: 'email', hash: 'sha256', exportControls: ['C4'] });

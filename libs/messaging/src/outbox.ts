@@ -8,6 +8,7 @@ import { OutgoingMessage, PublishOptions, buildMessage } from './envelope-factor
  */
 export class OutboxWriter {
   private readonly pending: OutgoingMessage[] = [];
+  private readonly tail: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly manager: EntityManager,
@@ -19,8 +20,18 @@ export class OutboxWriter {
     return this;
   }
 
-  /** Inserts what was added, 500 rows per statement. */
+  /**
+   * Work that must be the transaction's last before its events (a row lock taken there is held
+   * only until the commit that follows): runs once, at the next flush, in registration order.
+   */
+  beforeFlush(work: () => Promise<void>): this {
+    this.tail.push(work);
+    return this;
+  }
+
+  /** Runs the tail work, then inserts what was added, 500 rows per statement. */
   async flush(): Promise<number> {
+    for (const work of this.tail.splice(0)) await work();
     const rows = this.pending.splice(0);
     for (let i = 0; i < rows.length; i += 500) {
       const slice = rows.slice(i, i + 500);

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Topics } from '@audx/contracts';
 import type { OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, Errors, LOGGER, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
 import type { IdentityConfig } from '../config';
 import { DATA_SOURCE_NAME, DEFAULT_DATA_SOURCE, DataSourceRecord, changedPayload, defaultDataSource } from './data-source';
 import { DataSourcePage, DataSourceView, PutDataSourceDto, dataSourceView } from './data-sources.dto';
@@ -14,6 +15,7 @@ export class DataSourcesService implements OnApplicationBootstrap {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(DataSourcesRepository) private readonly repo: DataSourcesRepository,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -47,6 +49,8 @@ export class DataSourcesService implements OnApplicationBootstrap {
         updatedAt: now,
       };
       await this.repo.save(manager, record);
+      // new rules may change what every list shares through this data source
+      if (existing) this.changes.record(outbox, manager, orgId, [{ kind: 'org' }]);
       outbox.add(Topics.datasourceChanged, orgId, changedPayload(record));
       return { created: existing === null, view: dataSourceView(record) };
     });

@@ -53,14 +53,14 @@ export interface SendingExport {
 /** Shares (exports) and the snapshot of their `list.exported` chunks waiting to be sent. SQL only. */
 @Injectable()
 export class ExportsRepository {
-  /** One page of a list's present members, by rid, with the columns the matcher's key needs. */
-  memberPage(manager: EntityManager, listPk: string, after: string, keyColumns: string, limit: number): Promise<MemberRow[]> {
+  /** One page of a list's present members (only those in the `restrictTo` table of rids, when given), by rid, with the columns the matcher's key needs. */
+  memberPage(manager: EntityManager, listPk: string, after: string, keyColumns: string, limit: number, restrictTo: string | null = null): Promise<MemberRow[]> {
     return rows<MemberRow>(
       manager,
       `SELECT lm.rid, r.recipient_id, r.blocklisted, ${keyColumns}
-       FROM list_members lm JOIN recipients r ON r.rid = lm.rid
+       FROM ${restrictTo ? `${restrictTo} k JOIN list_members lm ON lm.rid = k.rid AND lm.list_pk = ?` : 'list_members lm'} JOIN recipients r ON r.rid = lm.rid
        WHERE lm.list_pk = ? AND lm.present = 1 AND lm.rid > ? ORDER BY lm.rid LIMIT ?`,
-      [listPk, after, limit],
+      restrictTo ? [listPk, listPk, after, limit] : [listPk, after, limit],
     );
   }
 

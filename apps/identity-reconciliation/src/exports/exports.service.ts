@@ -3,6 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { ShareRecord, audienceIdOf } from '@audx/contracts';
 import { APP_CONFIG, Errors, LOGGER, ServiceRuntime } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
+import type { OrgClock } from '../changes/change-log.repository';
 import { newExportId } from '../common/ids';
 import type { IdentityConfig } from '../config';
 import { Matcher, matcherOf } from '../data-sources/data-source';
@@ -13,7 +15,7 @@ import { ExportChunkWriter, type ChunkTotals } from './export-chunk-writer';
 import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
 import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-resolver';
-import { SharesRepository, pagesOf } from './shares.repository';
+import { MemberContribution, SHARE_CANDIDATES, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
 
@@ -29,20 +31,18 @@ class StepTimer {
   }
 }
 
-interface Resolved {
-  members: number;
-  blocked: number;
-  withIdentifier: number;
-  identifiers: number;
-}
+/** A change to at most this many members (or a quarter of the list) is recomputed member by member. */
+const RECOMPUTE_ALL_ABOVE = 10000;
 
 /**
- * "Update shared audience", in ONE transaction (all or nothing): the list's identifiers now are
- * computed into a temporary set (in SQL, or page by page in Node for encrypted identifiers); an
- * incremental share of an audience that already received a share ships only the difference from
- * that baseline (added and removed, with the base export), anything else ships the whole set;
- * the baseline then becomes the new set. Chunks are snapshotted, never put in the outbox:
- * `ExportSender` streams them to Kafka after the commit. Memory stays flat whatever the list size.
+ * "Update shared audience", in ONE transaction (all or nothing). The audience keeps what each
+ * member contributed at its last share; a share recomputes only the members the change log says
+ * may have changed since (or all of them, for a first share or a change to most of the list), in
+ * SQL or page by page in Node for encrypted identifiers, and moves the audience's identifiers by
+ * the difference. An incremental share of an audience that already received one ships only that
+ * difference (added and removed, with the base export); anything else ships every identifier the
+ * audience holds. Chunks are snapshotted, never put in the outbox: `ExportSender` streams them to
+ * Kafka after the commit. Memory stays flat whatever the list size.
  */
 @Injectable()
 export class ExportsService {
@@ -52,6 +52,7 @@ export class ExportsService {
     @Inject(ExportsRepository) private readonly exports: ExportsRepository,
     @Inject(SharesRepository) private readonly shares: SharesRepository,
     @Inject(ExportSender) private readonly sender: ExportSender,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -60,7 +61,9 @@ export class ExportsService {
   async share(orgId: string, listId: string, body: ShareListDto): Promise<{ exportId: string }> {
     const started = Date.now();
     const result = await this.runtime.transaction(async (manager, outbox) => {
-      // taken before the first read, so a later share reads a snapshot at least as new
+      // READ COMMITTED: the whole-list reads take no row locks (writers of the list go on), and
+      // every change up to this clock is visible to them
+      const clock = await this.changes.committedClock(manager, orgId);
       const sharedAt = new Date().toISOString();
       const list = await this.lists.find(manager, orgId, listId);
       if (!list) throw Errors.notFound('list');
@@ -74,9 +77,15 @@ export class ExportsService {
       // only an incremental share on top of a share the audience received travels as a delta
       const base = body.mode === 'incremental' ? target.lastExportId : null;
       const steps = new StepTimer();
-      await this.shares.openCurrent(manager);
+      await this.shares.openWork(manager);
       try {
-        const resolved = await this.resolve(manager, orgId, list.listPk, matcher, steps);
+        const scope = await this.scopeOf(manager, orgId, list.listPk, target, clock);
+        steps.lap('scope');
+        await this.recompute(manager, orgId, list.listPk, matcher, scope, steps);
+        const counts = await this.shares.diff(manager, target.targetPk, scope, target.counts);
+        steps.lap('diff');
+        await this.shares.apply(manager, target.targetPk, scope);
+        steps.lap('apply');
         const writer = new ExportChunkWriter(
           manager,
           this.exports,
@@ -97,59 +106,72 @@ export class ExportsService {
           this.config.EXPORT_CHUNK_SIZE,
         );
         if (base) {
-          for await (const page of pagesOf(this.shares.added(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier);
-          for await (const page of pagesOf(this.shares.removed(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier, true);
+          for await (const page of pagesOf(this.shares.added(manager), PAGE)) for (const r of page) await writer.add(r.identifier);
+          for await (const page of pagesOf(this.shares.removed(manager), PAGE)) for (const r of page) await writer.add(r.identifier, true);
         } else {
-          for await (const page of pagesOf(this.shares.current(manager), PAGE)) for (const r of page) await writer.add(r.identifier);
+          for await (const page of pagesOf(this.shares.held(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier);
         }
         const totals: ChunkTotals = {
-          members: resolved.members,
-          withIdentifier: resolved.withIdentifier,
-          complement: resolved.members - resolved.blocked - resolved.withIdentifier,
-          blocked: resolved.blocked,
-          identifiers: resolved.identifiers,
+          members: counts.members,
+          withIdentifier: counts.withIdentifier,
+          complement: counts.members - counts.blocked - counts.withIdentifier,
+          blocked: counts.blocked,
+          identifiers: counts.identifiers,
           ...(base ? { added: writer.counts.added, removed: writer.counts.removed } : {}),
         };
         const chunks = await writer.finish(totals);
         steps.lap('chunks');
-        await this.shares.advanceBaseline(manager, target.targetPk, exportId);
-        steps.lap('baseline');
+        await this.shares.saveTarget(manager, target.targetPk, exportId, clock.clock, counts);
         await this.exports.insert(manager, { orgId, exportId, listId: list.listId, dataSource: ds.name, segmentId, audienceName, mode: body.mode, chunks, ...totals });
-        return { exportId, chunks, base, ...totals, stepsMs: steps.laps };
+        return { exportId, chunks, base, scope, ...totals, stepsMs: steps.laps };
       } finally {
-        await this.shares.closeCurrent(manager);
+        await this.shares.closeWork(manager);
       }
-    });
+    }, 'READ COMMITTED');
     this.sender.wake();
     this.logger.info({ ...result, ms: Date.now() - started }, result.base ? 'list exported as a delta' : 'list exported');
     return { exportId: result.exportId };
   }
 
-  /** The list's identifiers now, into the share's set: in SQL where it can, page by page in Node where it must (AES). */
-  private async resolve(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher, steps: StepTimer): Promise<Resolved> {
+  /**
+   * Only the members whose contribution may have changed since the audience's last share, when
+   * the change log still covers that share and the change is not most of the list; else all.
+   */
+  private async scopeOf(manager: EntityManager, orgId: string, listPk: string, target: ShareTarget, clock: OrgClock): Promise<ShareScope> {
+    if (target.clock === null || target.clock < clock.prunedClock) return 'all';
+    const candidates = await this.shares.collectCandidates(manager, orgId, listPk, target.clock, clock.clock);
+    // read again after the window: a prune that removed part of it is visible by now
+    if ((await this.changes.committedClock(manager, orgId)).prunedClock > target.clock) return 'all';
+    if (candidates === null || candidates > Math.max(RECOMPUTE_ALL_ABOVE, target.counts.members / 4)) return 'all';
+    return 'changed';
+  }
+
+  /** The contributions now of the members in scope: in SQL where it can, page by page in Node where it must (AES). */
+  private async recompute(manager: EntityManager, orgId: string, listPk: string, matcher: Matcher, scope: ShareScope, steps: StepTimer): Promise<void> {
     const sql = identifierSql(orgId, matcher);
     if (sql) {
-      const filled = await this.shares.fillCurrent(manager, listPk, sql);
+      await this.shares.fillNow(manager, listPk, sql, scope);
       steps.lap('fill');
-      const counts = await this.shares.memberCounts(manager, listPk);
-      steps.lap('counts');
-      return { ...counts, ...filled };
+      return;
     }
-    const out: Resolved = { members: 0, blocked: 0, withIdentifier: 0, identifiers: 0 };
     const columns = memberKeyColumns(matcher);
     let after = '0';
     for (;;) {
-      const page = await this.exports.memberPage(manager, listPk, after, columns, PAGE);
-      if (page.length === 0) return out;
+      const page = await this.exports.memberPage(manager, listPk, after, columns, PAGE, scope === 'changed' ? SHARE_CANDIDATES : null);
+      if (page.length === 0) break;
       after = String(page[page.length - 1].rid);
-      out.members += page.length;
       const eligible = page.filter((m) => Number(m.blocklisted) !== 1);
-      out.blocked += page.length - eligible.length;
       const found = await identifiersOf(manager, orgId, matcher, eligible);
-      out.withIdentifier += [...found.values()].filter((ids) => ids.length > 0).length;
-      out.identifiers += await this.shares.addToCurrent(manager, [...found.values()].flat());
-      steps.lap('resolve');
+      await this.shares.addNow(
+        manager,
+        page.flatMap((m): MemberContribution[] => {
+          if (Number(m.blocklisted) === 1) return [{ rid: String(m.rid), state: 2, identifier: null }];
+          const ids = found.get(String(m.rid)) ?? [];
+          return ids.length === 0 ? [{ rid: String(m.rid), state: 0, identifier: null }] : ids.map((identifier) => ({ rid: String(m.rid), state: 1, identifier }));
+        }),
+      );
     }
+    steps.lap('fill');
   }
 
   /** Publication could not apply a delta: the next share of that audience carries the whole list, and the resync runner makes one. */

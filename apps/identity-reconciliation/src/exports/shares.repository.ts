@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ChangeKind as KIND } from '../changes/change-log.repository';
 import { affected, rows } from '../common/sql';
 import type { IdentifierSql } from './identifier-resolver';
+
+/** What an audience holds since its last share, kept on its target row. */
+export interface ShareCounts {
+  members: number;
+  blocked: number;
+  withIdentifier: number;
+  identifiers: number;
+}
 
 export interface ShareTarget {
   targetPk: string;
   lastExportId: string | null;
+  /** The org's change clock its last share saw; null: never shared (or started over). */
+  clock: number | null;
+  counts: ShareCounts;
 }
 
 export interface PendingResync {
@@ -31,132 +43,222 @@ export interface IdentifierRow {
   identifier: string;
 }
 
+/** A member's contribution now: an identifier (state 1), none (0), or blocklisted (2). */
+export interface MemberContribution {
+  rid: string;
+  state: 0 | 1 | 2;
+  identifier: string | null;
+}
+
 /** A keyset page of identifiers: those after `after` (an MD5), in MD5 order. */
 export type PageReader = (after: Buffer, limit: number) => Promise<IdentifierRow[]>;
 
-const CURRENT = 'share_current';
-const ROWS = 'share_rows';
+/**
+ * Which members a share recomputes: `all` (every member of the list, and every member the
+ * audience holds), or `changed` (those in the candidates table).
+ */
+export type ShareScope = 'all' | 'changed';
+
+const NOW = 'share_now';
+/** The members a `changed` share recomputes (a temporary table of the share's connection). */
+export const SHARE_CANDIDATES = 'share_candidates';
+const CANDIDATES = SHARE_CANDIDATES;
+const DIFF = 'share_diff';
 const ZERO = Buffer.alloc(16);
 
 /**
- * What each shared audience last received (its baseline), and the share being computed: the
- * list's identifiers now, in a temporary table of the share's own connection (gone with it, so a
- * crash leaves nothing to clean). Added and removed identifiers are anti-joins between the two.
- * SQL only.
+ * What each shared audience holds (its members' contributions and its identifiers with how many
+ * members hold each), and the share being computed, in temporary tables of the share's own
+ * connection (gone with it, so a crash leaves nothing to clean): the members to recompute, their
+ * contributions now, and the identifiers whose holder count moved. Work is proportional to the
+ * members recomputed, not to the list. SQL only.
  */
 @Injectable()
 export class SharesRepository {
   /** The audience's target row, created on its first share and locked: shares of one audience take turns. */
   async lockTarget(manager: EntityManager, orgId: string, audienceId: string): Promise<ShareTarget> {
     await manager.query('INSERT IGNORE INTO share_targets (org_id, audience_id) VALUES (?, ?)', [orgId, audienceId]);
-    const [t] = await rows<{ target_pk: string; last_export_id: string | null }>(
+    const [t] = await rows<Record<string, string | null>>(
       manager,
-      'SELECT target_pk, last_export_id FROM share_targets WHERE org_id = ? AND audience_id = ? FOR UPDATE',
+      'SELECT target_pk, last_export_id, clock, members, blocked, with_identifier, identifiers FROM share_targets WHERE org_id = ? AND audience_id = ? FOR UPDATE',
       [orgId, audienceId],
     );
-    return { targetPk: String(t.target_pk), lastExportId: t.last_export_id };
+    return {
+      targetPk: String(t.target_pk),
+      lastExportId: t.last_export_id,
+      clock: t.clock === null ? null : Number(t.clock),
+      counts: { members: Number(t.members), blocked: Number(t.blocked), withIdentifier: Number(t.with_identifier), identifiers: Number(t.identifiers) },
+    };
   }
 
-  async openCurrent(manager: EntityManager): Promise<void> {
-    await this.closeCurrent(manager);
+  async openWork(manager: EntityManager): Promise<void> {
+    await this.closeWork(manager);
+    await manager.query(`CREATE TEMPORARY TABLE ${CANDIDATES} (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB`);
     await manager.query(
-      `CREATE TEMPORARY TABLE ${ROWS} (rid BIGINT NOT NULL, id_hash BINARY(16) NOT NULL, identifier VARCHAR(1024) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      `CREATE TEMPORARY TABLE ${NOW} (rid BIGINT NOT NULL, id_hash BINARY(16) NOT NULL, state TINYINT NOT NULL, identifier VARCHAR(1024) NULL,
+       PRIMARY KEY (rid, id_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     );
     await manager.query(
-      `CREATE TEMPORARY TABLE ${CURRENT} (id_hash BINARY(16) NOT NULL PRIMARY KEY, identifier VARCHAR(1024) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      `CREATE TEMPORARY TABLE ${DIFF} (id_hash BINARY(16) NOT NULL PRIMARY KEY, d INT NOT NULL, identifier VARCHAR(1024) NULL, old_refs INT NULL)
+       ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     );
   }
 
-  async closeCurrent(manager: EntityManager): Promise<void> {
-    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${ROWS}, ${CURRENT}`);
+  async closeWork(manager: EntityManager): Promise<void> {
+    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${CANDIDATES}, ${NOW}, ${DIFF}`);
   }
 
   /**
-   * The identifiers of the list's present, non-blocklisted members, in one pass over the members:
-   * appended with their member (no index to maintain), then put in the share's set in key order
-   * (a sorted insert, not a random one per identifier). Answers how many distinct identifiers, and
-   * how many members have at least one.
+   * The members to recompute, from the changes logged in (from, to]: answers null when a change
+   * covers the whole list or org (everything is recomputed), else how many members.
    */
-  async fillCurrent(manager: EntityManager, listPk: string, source: IdentifierSql): Promise<{ identifiers: number; withIdentifier: number }> {
-    await manager.query(
-      `INSERT INTO ${ROWS} (rid, id_hash, identifier)
-       SELECT lm.rid, UNHEX(MD5(${source.expr})), ${source.expr}
-         FROM list_members lm JOIN recipients r ON r.rid = lm.rid ${source.join}
-        WHERE lm.list_pk = ? AND lm.present = 1 AND r.blocklisted = 0 AND ${source.expr} IS NOT NULL`,
-      [...source.params, listPk],
+  async collectCandidates(manager: EntityManager, orgId: string, listPk: string, from: number, to: number): Promise<number | null> {
+    const window = 'c.org_id = ? AND c.clock > ? AND c.clock <= ?';
+    const [wide] = await rows<{ n: string }>(
+      manager,
+      `SELECT COUNT(*) AS n FROM share_changes c WHERE ${window} AND (c.kind = ${KIND.org} OR (c.kind = ${KIND.list} AND c.list_pk = ?))`,
+      [orgId, from, to, listPk],
     );
-    const [m] = await rows<{ n: string }>(manager, `SELECT COUNT(DISTINCT rid) AS n FROM ${ROWS}`);
-    const identifiers = affected(await manager.query(`INSERT IGNORE INTO ${CURRENT} (id_hash, identifier) SELECT id_hash, identifier FROM ${ROWS} ORDER BY id_hash`));
-    return { identifiers, withIdentifier: Number(m.n) };
-  }
-
-  /** Identifiers computed in Node (encrypted ones), added to the share's set. */
-  async addToCurrent(manager: EntityManager, identifiers: string[]): Promise<number> {
+    if (Number(wide.n) > 0) return null;
     let n = 0;
-    for (let i = 0; i < identifiers.length; i += 1000) {
-      const slice = identifiers.slice(i, i + 1000);
-      n += affected(
-        await manager.query(
-          `INSERT IGNORE INTO ${CURRENT} (id_hash, identifier) VALUES ${slice.map(() => '(?, ?)').join(',')}`,
-          slice.flatMap((id) => [createHash('md5').update(id, 'utf8').digest(), id]),
-        ),
-      );
-    }
+    n += affected(await manager.query(`INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT c.rid FROM share_changes c WHERE ${window} AND c.kind = ${KIND.recipient}`, [orgId, from, to]));
+    n += affected(
+      await manager.query(
+        `INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT r.rid FROM share_changes c JOIN recipients r ON r.org_id = c.org_id AND r.recipient_id = c.recipient_id
+          WHERE ${window} AND c.kind = ${KIND.recipientId}`,
+        [orgId, from, to],
+      ),
+    );
+    n += affected(
+      await manager.query(
+        `INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT lm.rid FROM share_changes c JOIN list_members lm ON lm.list_pk = c.list_pk AND lm.changed_seq = c.import_seq
+          WHERE ${window} AND c.kind = ${KIND.import} AND c.list_pk = ?`,
+        [orgId, from, to, listPk],
+      ),
+    );
     return n;
   }
 
-  /** Members and blocklisted members: one pass over the members, in key order, without identifiers. */
-  async memberCounts(manager: EntityManager, listPk: string): Promise<{ members: number; blocked: number }> {
-    const [m] = await rows<{ members: string; blocked: string | null }>(
-      manager,
-      'SELECT COUNT(*) AS members, SUM(r.blocklisted <> 0) AS blocked FROM list_members lm JOIN recipients r ON r.rid = lm.rid WHERE lm.list_pk = ? AND lm.present = 1',
-      [listPk],
-    );
-    return { members: Number(m.members), blocked: Number(m.blocked ?? 0) };
-  }
-
-  /** Every identifier of the share. */
-  current(manager: EntityManager): PageReader {
-    return (after, limit) => rows<IdentifierRow>(manager, `SELECT id_hash, identifier FROM ${CURRENT} WHERE id_hash > ? ORDER BY id_hash LIMIT ?`, [after, limit]);
-  }
-
-  /** Identifiers of the share the audience has not received. */
-  added(manager: EntityManager, targetPk: string): PageReader {
-    return (after, limit) =>
-      rows<IdentifierRow>(
-        manager,
-        `SELECT c.id_hash, c.identifier FROM ${CURRENT} c LEFT JOIN share_baselines b ON b.target_pk = ? AND b.id_hash = c.id_hash
-          WHERE c.id_hash > ? AND b.id_hash IS NULL ORDER BY c.id_hash LIMIT ?`,
-        [targetPk, after, limit],
-      );
-  }
-
-  /** Identifiers the audience received that the share no longer has. */
-  removed(manager: EntityManager, targetPk: string): PageReader {
-    return (after, limit) =>
-      rows<IdentifierRow>(
-        manager,
-        `SELECT b.id_hash, b.identifier FROM share_baselines b LEFT JOIN ${CURRENT} c ON c.id_hash = b.id_hash
-          WHERE b.target_pk = ? AND b.id_hash > ? AND c.id_hash IS NULL ORDER BY b.id_hash LIMIT ?`,
-        [targetPk, after, limit],
-      );
-  }
-
-  /** The baseline becomes the share's set (work proportional to the change), and records the share it reflects. */
-  async advanceBaseline(manager: EntityManager, targetPk: string, exportId: string): Promise<void> {
+  /**
+   * The contributions now of the members in scope, in one pass in member order: each present
+   * member's identifiers, or one row saying it has none or is blocklisted.
+   */
+  async fillNow(manager: EntityManager, listPk: string, source: IdentifierSql, scope: ShareScope): Promise<void> {
+    const from =
+      scope === 'all'
+        ? 'list_members lm'
+        : `${CANDIDATES} k JOIN list_members lm ON lm.list_pk = ? AND lm.rid = k.rid`;
+    const fromParams = scope === 'all' ? [] : [listPk];
+    const has = `(r.blocklisted = 0 AND ${source.expr} IS NOT NULL)`;
     await manager.query(
-      `DELETE b FROM share_baselines b LEFT JOIN ${CURRENT} c ON c.id_hash = b.id_hash WHERE b.target_pk = ? AND c.id_hash IS NULL`,
+      `INSERT IGNORE INTO ${NOW} (rid, id_hash, state, identifier)
+       SELECT lm.rid, IF(${has}, UNHEX(MD5(${source.expr})), ?), IF(r.blocklisted <> 0, 2, IF(${has}, 1, 0)), IF(${has}, ${source.expr}, NULL)
+         FROM ${from} JOIN recipients r ON r.rid = lm.rid ${source.join ? `LEFT ${source.join} AND r.blocklisted = 0` : ''}
+        WHERE lm.list_pk = ? AND lm.present = 1`,
+      [ZERO, ...fromParams, ...source.params, listPk],
+    );
+  }
+
+  /** Contributions computed in Node (encrypted identifiers). */
+  async addNow(manager: EntityManager, found: MemberContribution[]): Promise<void> {
+    for (let i = 0; i < found.length; i += 1000) {
+      const slice = found.slice(i, i + 1000);
+      await manager.query(
+        `INSERT IGNORE INTO ${NOW} (rid, id_hash, state, identifier) VALUES ${slice.map(() => '(?, ?, ?, ?)').join(',')}`,
+        slice.flatMap((c) => [c.rid, c.identifier === null ? ZERO : createHash('md5').update(c.identifier, 'utf8').digest(), c.state, c.identifier]),
+      );
+    }
+  }
+
+  /**
+   * How many holders each identifier gains or loses (the members in scope now, against what the
+   * audience holds for them), with the count it had; answers the target's new counts.
+   */
+  async diff(manager: EntityManager, targetPk: string, scope: ShareScope, before: ShareCounts): Promise<ShareCounts> {
+    const held = scope === 'all' ? 'share_members sm' : `${CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`;
+    const heldParams = scope === 'all' ? [] : [targetPk];
+    const count = (table: string, where: string, params: unknown[]) =>
+      rows<{ members: string; with_id: string; blocked: string | null }>(
+        manager,
+        `SELECT COUNT(DISTINCT sm.rid) AS members, COUNT(DISTINCT IF(sm.state = 1, sm.rid, NULL)) AS with_id, SUM(sm.state = 2) AS blocked FROM ${table} WHERE ${where}`,
+        params,
+      );
+    const [was] = await count(held, 'sm.target_pk = ?', [...heldParams, targetPk]);
+    const [now] = await count(`${NOW} sm`, '1 = 1', []);
+    await manager.query(
+      `INSERT INTO ${DIFF} (id_hash, d, identifier) SELECT id_hash, 1, identifier FROM ${NOW} WHERE state = 1 ORDER BY id_hash ON DUPLICATE KEY UPDATE d = d + 1`,
+    );
+    await manager.query(
+      `INSERT INTO ${DIFF} (id_hash, d) SELECT sm.id_hash, -1 FROM ${held} WHERE sm.target_pk = ? AND sm.state = 1 ORDER BY sm.id_hash ON DUPLICATE KEY UPDATE d = d - 1`,
+      [...heldParams, targetPk],
+    );
+    await manager.query(`DELETE FROM ${DIFF} WHERE d = 0`);
+    await manager.query(
+      `UPDATE ${DIFF} t JOIN share_baselines b ON b.target_pk = ? AND b.id_hash = t.id_hash SET t.old_refs = b.refs, t.identifier = COALESCE(t.identifier, b.identifier)`,
       [targetPk],
     );
-    await manager.query(
-      `INSERT INTO share_baselines (target_pk, id_hash, identifier)
-       SELECT ?, c.id_hash, c.identifier FROM ${CURRENT} c LEFT JOIN share_baselines b ON b.target_pk = ? AND b.id_hash = c.id_hash WHERE b.id_hash IS NULL`,
-      [targetPk, targetPk],
+    const [moved] = await rows<{ added: string | null; removed: string | null }>(
+      manager,
+      `SELECT SUM(old_refs IS NULL AND d > 0) AS added, SUM(old_refs + d <= 0) AS removed FROM ${DIFF}`,
     );
+    const n = (v: string | null | undefined) => Number(v ?? 0);
+    return {
+      members: before.members - n(was.members) + n(now.members),
+      withIdentifier: before.withIdentifier - n(was.with_id) + n(now.with_id),
+      blocked: before.blocked - n(was.blocked) + n(now.blocked),
+      identifiers: before.identifiers + n(moved.added) - n(moved.removed),
+    };
+  }
+
+  /** Identifiers no member of the audience held and one does now. */
+  added(manager: EntityManager): PageReader {
+    return (after, limit) =>
+      rows<IdentifierRow>(manager, `SELECT id_hash, identifier FROM ${DIFF} WHERE id_hash > ? AND old_refs IS NULL AND d > 0 ORDER BY id_hash LIMIT ?`, [after, limit]);
+  }
+
+  /** Identifiers the audience held that no member holds now. */
+  removed(manager: EntityManager): PageReader {
+    return (after, limit) =>
+      rows<IdentifierRow>(manager, `SELECT id_hash, identifier FROM ${DIFF} WHERE id_hash > ? AND old_refs + d <= 0 ORDER BY id_hash LIMIT ?`, [after, limit]);
+  }
+
+  /** Every identifier the audience holds (after `apply`). */
+  held(manager: EntityManager, targetPk: string): PageReader {
+    return (after, limit) =>
+      rows<IdentifierRow>(manager, 'SELECT id_hash, identifier FROM share_baselines WHERE target_pk = ? AND id_hash > ? ORDER BY id_hash LIMIT ?', [targetPk, after, limit]);
+  }
+
+  /** The audience now holds the share: its members' contributions and identifier counts move by the diff. */
+  async apply(manager: EntityManager, targetPk: string, scope: ShareScope): Promise<void> {
+    if (scope === 'all') {
+      await manager.query(
+        `DELETE sm FROM share_members sm LEFT JOIN ${NOW} n ON n.rid = sm.rid AND n.id_hash = sm.id_hash WHERE sm.target_pk = ? AND n.rid IS NULL`,
+        [targetPk],
+      );
+    } else {
+      await manager.query(`DELETE sm FROM ${CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`, [targetPk]);
+    }
     await manager.query(
-      `UPDATE share_targets SET last_export_id = ?, resync_list_id = NULL, resync_data_source = NULL, resync_segment_id = NULL,
-              resync_audience_name = NULL, resync_requested_at = NULL WHERE target_pk = ?`,
-      [exportId, targetPk],
+      `INSERT INTO share_members (target_pk, rid, id_hash, state) SELECT ?, rid, id_hash, state FROM ${NOW} ORDER BY rid, id_hash
+       ON DUPLICATE KEY UPDATE state = VALUES(state)`,
+      [targetPk],
+    );
+    await manager.query(`DELETE b FROM ${DIFF} t JOIN share_baselines b ON b.target_pk = ? AND b.id_hash = t.id_hash WHERE t.old_refs + t.d <= 0`, [targetPk]);
+    await manager.query(`UPDATE ${DIFF} t JOIN share_baselines b ON b.target_pk = ? AND b.id_hash = t.id_hash SET b.refs = b.refs + t.d WHERE t.old_refs + t.d > 0`, [
+      targetPk,
+    ]);
+    await manager.query(
+      `INSERT INTO share_baselines (target_pk, id_hash, identifier, refs) SELECT ?, id_hash, identifier, d FROM ${DIFF} WHERE old_refs IS NULL AND d > 0 ORDER BY id_hash`,
+      [targetPk],
+    );
+  }
+
+  /** Records the share the audience now reflects, the clock it saw and its counts. */
+  async saveTarget(manager: EntityManager, targetPk: string, exportId: string, clock: number, c: ShareCounts): Promise<void> {
+    await manager.query(
+      `UPDATE share_targets SET last_export_id = ?, clock = ?, members = ?, blocked = ?, with_identifier = ?, identifiers = ?, resync_list_id = NULL,
+              resync_data_source = NULL, resync_segment_id = NULL, resync_audience_name = NULL, resync_requested_at = NULL WHERE target_pk = ?`,
+      [exportId, clock, c.members, c.blocked, c.withIdentifier, c.identifiers, targetPk],
     );
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SegmentReconciled, Topics, reconciliationFailed } from '@audx/contracts';
 import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
 import { retryOnDeadlock } from '../common/deadlock';
 import { toJsonArray } from '../common/sql';
 import type { IdentityConfig } from '../config';
@@ -49,6 +50,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ImportsRepository) private readonly imports: ImportsRepository,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(ImportApplyRepository) private readonly work: ImportApplyRepository,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
@@ -198,6 +200,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     // 5. what changed: the rows whose presence this import flipped
     const byList = new Map<string, { added: number; removed: number }>();
     for (const t of written) byList.set(t.list.listPk, await this.work.changed(manager, t.list.listPk, S));
+    const flipped = written.filter((t) => { const c = byList.get(t.list.listPk)!; return c.added + c.removed > 0; });
+    this.changes.record(outbox, manager, imp.orgId, flipped.map((t) => ({ kind: 'import', listPk: t.list.listPk, sequence: S })));
 
     if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0 && imp.importId.startsWith(this.config.IMPORT_APPLY_TEST_DELAY_PREFIX)) {
       // tests wait for this line to know the apply transaction is open, its writes not committed

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics } from '@audx/contracts';
 import { Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
 import { RecipientsRepository } from '../recipients/recipients.repository';
 import { compileListQuery } from './list-query';
 import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, listView } from './lists.dto';
@@ -12,6 +13,7 @@ export class ListsService {
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
   ) {}
 
   async list(orgId: string, after: string | undefined, limit: string | undefined): Promise<ListPage> {
@@ -53,6 +55,7 @@ export class ListsService {
         await this.lists.addMembers(manager, list.listPk, [...rids.values()]);
       }
       const size = await this.lists.recount(manager, list.listPk);
+      this.changes.record(outbox, manager, orgId, [{ kind: 'list', listPk: list.listPk }]);
       outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
       return { ...listView({ ...list, size, updatedAt: new Date() }), unknownRecipients };
     });

@@ -37,9 +37,9 @@ const UPSERT = `ON DUPLICATE KEY UPDATE email = VALUES(email), email_sha256 = VA
 /** Recipients and their attribute index, written in multi-row statements. */
 @Injectable()
 export class RecipientsRepository {
-  /** Upserts records (the last one wins for a repeated recipientId) and replaces their attributes. */
-  async upsert(manager: EntityManager, orgId: string, records: RecipientRecord[], rowsPerStatement: number): Promise<void> {
-    if (records.length === 0) return;
+  /** Upserts records (the last one wins for a repeated recipientId) and replaces their attributes; answers their rids. */
+  async upsert(manager: EntityManager, orgId: string, records: RecipientRecord[], rowsPerStatement: number): Promise<string[]> {
+    if (records.length === 0) return [];
     const byId = new Map<string, RecipientRecord>();
     for (const r of records) byId.set(r.recipientId, r);
     const unique = [...byId.values()];
@@ -59,6 +59,7 @@ export class RecipientsRepository {
     }
     const attributeRows = unique.flatMap((r) => r.attributes.map((a) => [orgId, rids.get(r.recipientId), a.name, a.value, a.sha]));
     await bulkInsert(manager, 'recipient_attributes', ['org_id', 'rid', 'name', 'value', 'value_sha256'], attributeRows, { rowsPerStatement });
+    return ridList;
   }
 
   /** recipientId -> rid for the ids that exist in the org. */

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { RecipientUpserted, RecipientUpsertedSchema, Topics } from '@audx/contracts';
 import type { OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, Errors, ServiceRuntime } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
 import { retryOnDeadlock } from '../common/deadlock';
 import { describeIssues, parseJsonLine } from '../common/ndjson';
 import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
@@ -23,6 +24,7 @@ export class RecipientsService {
     @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(VisitorsRepository) private readonly visitors: VisitorsRepository,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -36,16 +38,22 @@ export class RecipientsService {
       limits: { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES },
       batchSize: this.config.WRITE_BATCH_SIZE,
       parse: parseRecipientLine,
-      write: (records) => retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.recipients.upsert(m, orgId, records, this.config.WRITE_BATCH_SIZE))),
+      write: (records) => retryOnDeadlock(() => this.runtime.transaction((m, outbox) => this.upsertIn(m, outbox, orgId, records))),
     });
     return report;
   }
 
   /** `recipient.upserted`: same rules as a line of the upload; an unusable record goes to the DLQ. */
-  async upsertOne(manager: EntityManager, orgId: string, input: RecipientUpserted): Promise<void> {
+  async upsertOne(manager: EntityManager, outbox: OutboxWriter, orgId: string, input: RecipientUpserted): Promise<void> {
     const record = toRecipientRecord(input);
     if ('error' in record) throw new Error(record.error);
-    await this.recipients.upsert(manager, orgId, [record], this.config.WRITE_BATCH_SIZE);
+    await this.upsertIn(manager, outbox, orgId, [record]);
+  }
+
+  /** Upserts in the caller's transaction; what the recipients export may have changed, so shares look at them again. */
+  private async upsertIn(manager: EntityManager, outbox: OutboxWriter, orgId: string, records: RecipientRecord[]): Promise<void> {
+    const rids = await this.recipients.upsert(manager, orgId, records, this.config.WRITE_BATCH_SIZE);
+    this.changes.record(outbox, manager, orgId, rids.map((rid) => ({ kind: 'recipient', rid })));
   }
 
   async get(orgId: string, recipientId: string): Promise<RecipientView> {
@@ -86,8 +94,10 @@ export class RecipientsService {
    */
   async eraseIn(manager: EntityManager, outbox: OutboxWriter, orgId: string, recipientId: string): Promise<boolean> {
     const r = await this.recipients.find(manager, orgId, recipientId, true);
-    await this.visitors.unlinkRecipient(manager, orgId, recipientId);
+    const fellBackTo = await this.visitors.unlinkRecipient(manager, orgId, recipientId);
+    this.changes.record(outbox, manager, orgId, fellBackTo.map((id) => ({ kind: 'recipientId', recipientId: id })));
     if (!r) return false;
+    this.changes.record(outbox, manager, orgId, [{ kind: 'recipient', rid: r.rid }]);
     const lists = await this.lists.eraseRecipient(manager, orgId, r.rid);
     await this.recipients.delete(manager, r.rid);
     for (const l of lists) outbox.add(Topics.listUpdated, orgId, { listId: l.listId, size: l.size, added: 0, removed: 1, cause: 'recipient-erased' });

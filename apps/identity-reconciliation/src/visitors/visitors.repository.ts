@@ -15,8 +15,11 @@ export interface VisitorLink {
  */
 @Injectable()
 export class VisitorsRepository {
-  async link(manager: EntityManager, orgId: string, links: VisitorLink[], rowsPerStatement: number): Promise<void> {
-    if (links.length === 0) return;
+  /** Answers the recipients whose visitors changed: those linked, and those a visitor moved away from. */
+  async link(manager: EntityManager, orgId: string, links: VisitorLink[], rowsPerStatement: number): Promise<string[]> {
+    if (links.length === 0) return [];
+    const touched = new Set(links.map((l) => l.recipientId));
+    for (const owner of await this.owners(manager, orgId, links.map((l) => l.visitorId))) touched.add(owner);
     await bulkInsert(
       manager,
       'visitor_links',
@@ -36,14 +39,31 @@ export class VisitorsRepository {
         rowsPerStatement,
       },
     );
+    return [...touched];
   }
 
-  /** Forgets every link of a recipient; its visitors fall back to their previous most recent link, if any. */
-  async unlinkRecipient(manager: EntityManager, orgId: string, recipientId: string): Promise<number> {
+  /** The recipients the visitors resolve to now. */
+  private async owners(manager: EntityManager, orgId: string, visitorIds: string[]): Promise<string[]> {
+    const out: string[] = [];
+    const ids = [...new Set(visitorIds)];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const slice = ids.slice(i, i + 1000);
+      const found = await rows<{ recipient_id: string }>(manager, `SELECT recipient_id FROM visitors WHERE org_id = ? AND visitor_id IN (${placeholders(slice.length)})`, [orgId, ...slice]);
+      for (const f of found) out.push(f.recipient_id);
+    }
+    return out;
+  }
+
+  /**
+   * Forgets every link of a recipient; its visitors fall back to their previous most recent link,
+   * if any. Answers the recipients they fell back to.
+   */
+  async unlinkRecipient(manager: EntityManager, orgId: string, recipientId: string): Promise<string[]> {
     const current = await rows<{ visitor_id: string }>(manager, 'SELECT visitor_id FROM visitors WHERE org_id = ? AND recipient_id = ? FOR UPDATE', [orgId, recipientId]);
     await manager.query('DELETE FROM visitor_links WHERE org_id = ? AND recipient_id = ?', [orgId, recipientId]);
     await manager.query('DELETE FROM visitors WHERE org_id = ? AND recipient_id = ?', [orgId, recipientId]);
     const ids = current.map((c) => c.visitor_id);
+    const fellBackTo = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
       const slice = ids.slice(i, i + 1000);
       const previous = await rows<{ visitor_id: string; recipient_id: string; linked_at: Date }>(
@@ -54,6 +74,7 @@ export class VisitorsRepository {
       );
       const best = new Map<string, { recipient_id: string; linked_at: Date }>();
       for (const p of previous) if (!best.has(p.visitor_id)) best.set(p.visitor_id, p);
+      for (const p of best.values()) fellBackTo.add(p.recipient_id);
       await bulkInsert(
         manager,
         'visitors',
@@ -62,7 +83,7 @@ export class VisitorsRepository {
         { ignore: true },
       );
     }
-    return ids.length;
+    return [...fellBackTo];
   }
 
   /** The recipient a visitor resolves to now, or null. */

@@ -4,7 +4,9 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { IsoDateSchema, VisitorIdentified } from '@audx/contracts';
 import { VISITOR_ID } from '@audx/identifiers';
+import type { OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, ServiceRuntime } from '@audx/platform';
+import { ChangeLog } from '../changes/change-log';
 import { retryOnDeadlock } from '../common/deadlock';
 import { describeIssues, parseJsonLine } from '../common/ndjson';
 import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
@@ -26,6 +28,7 @@ export class VisitorsService {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(VisitorsRepository) private readonly visitors: VisitorsRepository,
+    @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -36,26 +39,32 @@ export class VisitorsService {
       limits: { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES },
       batchSize: this.config.WRITE_BATCH_SIZE,
       parse: (text) => parseVisitorLine(text, now),
-      write: (links) => retryOnDeadlock(() => this.runtime.dataSource.transaction((m) => this.visitors.link(m, orgId, links, this.config.WRITE_BATCH_SIZE))),
+      write: (links) => retryOnDeadlock(() => this.runtime.transaction((m, outbox) => this.linkIn(m, outbox, orgId, links))),
     });
     return report;
   }
 
   /** `visitor.identified` */
-  async linkOne(manager: EntityManager, orgId: string, p: VisitorIdentified): Promise<void> {
-    await this.visitors.link(manager, orgId, [{ visitorId: p.visitorId, recipientId: p.recipientId.trim(), linkedAt: new Date(p.observedAt) }], 1);
+  async linkOne(manager: EntityManager, outbox: OutboxWriter, orgId: string, p: VisitorIdentified): Promise<void> {
+    await this.linkIn(manager, outbox, orgId, [{ visitorId: p.visitorId, recipientId: p.recipientId.trim(), linkedAt: new Date(p.observedAt) }]);
   }
 
   /** The tracking redirect's link: only to a recipient the org knows. Answers whether it linked. */
   async linkFromRedirect(orgId: string, visitorId: string, recipientId: string): Promise<boolean> {
     return retryOnDeadlock(() =>
-      this.runtime.dataSource.transaction(async (m) => {
+      this.runtime.transaction(async (m, outbox) => {
         const [found] = (await m.query('SELECT 1 AS ok FROM recipients WHERE org_id = ? AND recipient_id = ?', [orgId, recipientId])) as { ok: number }[];
         if (!found) return false;
-        await this.visitors.link(m, orgId, [{ visitorId, recipientId, linkedAt: new Date() }], 1);
+        await this.linkIn(m, outbox, orgId, [{ visitorId, recipientId, linkedAt: new Date() }]);
         return true;
       }),
     );
+  }
+
+  /** Links in the caller's transaction; the recipients whose visitors changed export something else now. */
+  private async linkIn(manager: EntityManager, outbox: OutboxWriter, orgId: string, links: VisitorLink[]): Promise<void> {
+    const touched = await this.visitors.link(manager, orgId, links, this.config.WRITE_BATCH_SIZE);
+    this.changes.record(outbox, manager, orgId, touched.map((recipientId) => ({ kind: 'recipientId', recipientId })));
   }
 }
 
