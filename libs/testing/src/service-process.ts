@@ -123,12 +123,14 @@ function heapLimit(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * How to run an entry point: its compiled JavaScript from dist/ (`node tools/build.mjs`) when
- * AUDX_RUN_COMPILED=1, as `npm start` and production run it; the TypeScript through the runtime
- * compiler otherwise (no build step between an edit and a test).
+ * How to run an entry point: a service's compiled JavaScript from dist/ (`node tools/build.mjs`)
+ * when AUDX_RUN_COMPILED=1, as `npm start` and production run it; the TypeScript through the
+ * runtime compiler otherwise (no build step between an edit and a test), and always for test
+ * fixtures, which the build leaves out.
  */
 function entryPoint(main: string): string[] {
-  if (process.env.AUDX_RUN_COMPILED !== '1') return ['-r', '@swc-node/register', main];
+  const isService = path.relative(repoRoot, main).split(path.sep)[2] === 'src';
+  if (process.env.AUDX_RUN_COMPILED !== '1' || !isService) return ['-r', '@swc-node/register', main];
   const compiled = path.join(repoRoot, 'dist', path.relative(repoRoot, main)).replace(/\.ts$/, '.js');
   if (!existsSync(compiled)) throw new Error(`AUDX_RUN_COMPILED=1 but ${compiled} does not exist: run node tools/build.mjs`);
   return [compiled];

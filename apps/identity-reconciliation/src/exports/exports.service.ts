@@ -15,7 +15,7 @@ import { ExportChunkWriter, type ChunkTotals } from './export-chunk-writer';
 import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
 import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-resolver';
-import { MemberContribution, SHARE_CANDIDATES, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
+import { MemberContribution, SHARE_CANDIDATES, ShareCounts, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
 
@@ -82,10 +82,18 @@ export class ExportsService {
         const scope = await this.scopeOf(manager, orgId, list.listPk, target, clock);
         steps.lap('scope');
         await this.recompute(manager, orgId, list.listPk, matcher, scope, steps);
-        const counts = await this.shares.diff(manager, target.targetPk, scope, target.counts);
-        steps.lap('diff');
-        await this.shares.apply(manager, target.targetPk, scope);
-        steps.lap('apply');
+        // an audience that held nothing takes the contributions as they are: there is no difference to take
+        const heldNothing = target.counts.members === 0;
+        let counts: ShareCounts;
+        if (heldNothing) {
+          counts = await this.shares.holdAll(manager, target.targetPk);
+          steps.lap('hold');
+        } else {
+          counts = await this.shares.diff(manager, target.targetPk, scope, target.counts);
+          steps.lap('diff');
+          await this.shares.apply(manager, target.targetPk, scope);
+          steps.lap('apply');
+        }
         const writer = new ExportChunkWriter(
           manager,
           this.exports,
@@ -105,10 +113,11 @@ export class ExportsService {
           },
           this.config.EXPORT_CHUNK_SIZE,
         );
-        if (base) {
+        if (base && !heldNothing) {
           for await (const page of pagesOf(this.shares.added(manager), PAGE)) for (const r of page) await writer.add(r.identifier);
           for await (const page of pagesOf(this.shares.removed(manager), PAGE)) for (const r of page) await writer.add(r.identifier, true);
         } else {
+          // everything the audience holds: all of it added, for a delta on top of an empty audience
           for await (const page of pagesOf(this.shares.held(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier);
         }
         const totals: ChunkTotals = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChangeKind as KIND } from '../changes/change-log.repository';
-import { affected, rows } from '../common/sql';
+import { affected, placeholders, rows } from '../common/sql';
 import type { IdentifierSql } from './identifier-resolver';
 
 /** What an audience holds since its last share, kept on its target row. */
@@ -129,13 +129,22 @@ export class SharesRepository {
         [orgId, from, to],
       ),
     );
-    n += affected(
-      await manager.query(
-        `INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT lm.rid FROM share_changes c JOIN list_members lm ON lm.list_pk = c.list_pk AND lm.changed_seq = c.import_seq
-          WHERE ${window} AND c.kind = ${KIND.import} AND c.list_pk = ?`,
-        [orgId, from, to, listPk],
-      ),
+    // the imports' sequences first: given as constants, the flipped rows are a range of the
+    // (list_pk, changed_seq) index (joined, the optimizer scans the list's primary key instead)
+    const imports = await rows<{ import_seq: string }>(
+      manager,
+      `SELECT DISTINCT c.import_seq FROM share_changes c WHERE ${window} AND c.kind = ${KIND.import} AND c.list_pk = ?`,
+      [orgId, from, to, listPk],
     );
+    for (let i = 0; i < imports.length; i += 1000) {
+      const sequences = imports.slice(i, i + 1000).map((r) => r.import_seq);
+      n += affected(
+        await manager.query(`INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT rid FROM list_members WHERE list_pk = ? AND changed_seq IN (${placeholders(sequences.length)})`, [
+          listPk,
+          ...sequences,
+        ]),
+      );
+    }
     return n;
   }
 
@@ -208,6 +217,25 @@ export class SharesRepository {
       blocked: before.blocked - n(was.blocked) + n(now.blocked),
       identifiers: before.identifiers + n(moved.added) - n(moved.removed),
     };
+  }
+
+  /**
+   * The audience held nothing (a first share, or an empty list then): it now holds the
+   * contributions as computed, written straight in key order with no difference to take.
+   */
+  async holdAll(manager: EntityManager, targetPk: string): Promise<ShareCounts> {
+    const [now] = await rows<{ members: string; with_id: string; blocked: string | null }>(
+      manager,
+      `SELECT COUNT(DISTINCT rid) AS members, COUNT(DISTINCT IF(state = 1, rid, NULL)) AS with_id, SUM(state = 2) AS blocked FROM ${NOW}`,
+    );
+    await manager.query(`INSERT INTO share_members (target_pk, rid, id_hash, state) SELECT ?, rid, id_hash, state FROM ${NOW} ORDER BY rid, id_hash`, [targetPk]);
+    await manager.query(
+      `INSERT INTO share_baselines (target_pk, id_hash, identifier, refs) SELECT ?, id_hash, identifier, 1 FROM ${NOW} WHERE state = 1 ORDER BY id_hash
+       ON DUPLICATE KEY UPDATE refs = refs + 1`,
+      [targetPk],
+    );
+    const [held] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM share_baselines WHERE target_pk = ?', [targetPk]);
+    return { members: Number(now.members), withIdentifier: Number(now.with_id), blocked: Number(now.blocked ?? 0), identifiers: Number(held.n) };
   }
 
   /** Identifiers no member of the audience held and one does now. */
