@@ -147,6 +147,8 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const half = Math.floor(KNOWN / 2);
   const event = (i: number, segmentId: string) => ({ dataSource: 'defaultDataSource', userId: vid(i), segmentId, status: 'realized' as const, observedAt: new Date().toISOString() });
   const latencies: number[] = [];
+  // the worst latency of the probes sent in each 5 s of the run: where in a bulk import the stream waited
+  const worstBySecond = new Map<number, number>();
   let sent = 0;
   let next = 0;
   const started = Date.now();
@@ -162,6 +164,8 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const waiting = new Map<string, number>(); // recipient id -> when its event was sent
   const settle = (id: string, latencyMs: number) => {
     latencies.push(latencyMs);
+    const bucket = Math.floor((waiting.get(id)! - started) / 5000) * 5;
+    worstBySecond.set(bucket, Math.max(worstBySecond.get(bucket) ?? 0, Math.min(latencyMs, 60_000)));
     waiting.delete(id);
   };
   let probeList: string | undefined;
@@ -197,7 +201,8 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   // a probe not visible within 60 s counts as 60 s, and is counted apart
   const timedOut = latencies.filter((l) => !Number.isFinite(l)).length;
   const sorted = latencies.map((l) => (Number.isFinite(l) ? l : 60_000)).sort((a, b) => a - b);
-  return { events: sent, seconds: (Date.now() - started) / 1000, probes: sorted.length, timedOut, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] };
+  const worst = [...worstBySecond.entries()].sort((a, b) => a[0] - b[0]).map(([t, ms]) => `${t}s:${ms}`).join(',');
+  return { events: sent, seconds: (Date.now() - started) / 1000, probes: sorted.length, timedOut, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1], worstMsBy5s: worst };
 }
 
 function buildStreamMessage(orgId: string, payload: { dataSource: string; userId: string; segmentId: string; status: 'realized'; observedAt: string }) {
@@ -305,7 +310,7 @@ async function main() {
     const bulk = importFile(stack, tenant, 'full', N, (i) => `${vid(i)} 7009 `);
     const during = await stream(stack, tenant, STREAM_RATE, 600, 1, bulk);
     const bulkDone = await bulk;
-    report('e2e.streamDuringImport', { rate: STREAM_RATE, ...during, importSeconds: bulkDone.seconds, target: 'p99 < 1000 ms' });
+    report('e2e.streamDuringImport', { rate: STREAM_RATE, ...during, importAcceptSeconds: bulkDone.acceptSeconds, importSeconds: bulkDone.seconds, target: 'p99 < 1000 ms' });
     // where the shares' and the big imports' time went (identity-reconciliation logs their steps)
     for (const line of steps) process.stdout.write(`  ${line}\n`);
   } finally {
