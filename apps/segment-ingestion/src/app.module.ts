@@ -10,6 +10,7 @@ import { ImportsRepository } from './imports/imports.repository';
 import { ImportsService } from './imports/imports.service';
 import { StaleImportSweeper } from './imports/stale-import.sweeper';
 import { InboxWatcher } from './inbox/inbox.watcher';
+import { MembershipBufferRepository } from './membership-stream/membership-buffer.repository';
 import { MembershipStream } from './membership-stream/membership-stream';
 import { PoliciesController } from './policies/policies.controller';
 import { PoliciesRepository } from './policies/policies.repository';
@@ -31,6 +32,7 @@ export class AppModule {
         ImportsService,
         ImportsConsumers,
         DataSourcesConsumer,
+        MembershipBufferRepository,
         MembershipStream,
         StaleImportSweeper,
         InboxWatcher,

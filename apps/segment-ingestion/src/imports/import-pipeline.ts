@@ -2,9 +2,9 @@ import { hash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import { SegmentImported, Topics, digestUuid } from '@audx/contracts';
+import { Topics, digestUuid } from '@audx/contracts';
 import { isVisitorId } from '@audx/identifiers';
-import { CHUNK_BUDGET_BYTES, EventProducer, buildMessage } from '@audx/messaging';
+import { EventProducer, buildMessage } from '@audx/messaging';
 import { DomainError, Errors } from '@audx/platform';
 import { ByteLimit, InflationGuard } from '../parsing/byte-guards';
 import { ImportFormat, MemberLine, PARSERS } from '../parsing/formats';
@@ -13,7 +13,7 @@ import { MAX_SEGMENTS_PER_IMPORT, SegmentGate, SegmentViolation } from '../polic
 import type { KnownDataSource } from '../data-sources/data-source-replica.repository';
 import type { ImportsRepository } from './imports.repository';
 import { LineError, Receipt, ReceiptView } from './receipt';
-import { cutChunks } from './chunk-cutter';
+import { ChunkBuilder } from './chunk-builder';
 import { LineDeduper } from './line-deduper';
 
 export interface ImportJob {
@@ -78,8 +78,7 @@ export class ImportPipeline {
     const parse = PARSERS[job.format];
     const lines = this.lines(input, job.gzip);
     const pending: Pending[] = [];
-    let chunkSeq = 0;
-    let membersSent = 0;
+    const chunks = new ChunkBuilder({ importId: job.importId, sequence: Number(job.seq), dataSource: job.dataSource.name, mode: job.mode }, (s) => gate.labels.get(s) ?? []);
     const inFlight: Promise<void>[] = [];
     let lastBeat = Date.now();
 
@@ -87,7 +86,6 @@ export class ImportPipeline {
     const flush = async (last: boolean, batch: Pending[]) => {
       const duplicate = await this.duplicates(job, deduper, batch);
       const members: MemberLine[] = [];
-      const inChunk = new Set<string>();
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
         if (duplicate[i]) {
@@ -99,39 +97,15 @@ export class ImportPipeline {
         if (add.length + remove.length === 0) continue;
         receipt.membershipsAdded += add.length;
         receipt.membershipsRemoved += remove.length;
-        for (const s of [...add, ...remove]) {
-          inChunk.add(s);
-          receipt.segments.add(s);
-        }
+        for (const s of [...add, ...remove]) receipt.segments.add(s);
         members.push({ userId: p.member.userId, add, remove });
       }
-      if (members.length === 0 && !last) return;
-      const segmentsOf = (ids: Iterable<string>) => [...ids].map((segmentId) => ({ segmentId, labels: gate.labels.get(segmentId) ?? [] }));
-      const tail = last ? segmentsOf(receipt.segments) : [];
-      // each chunk fits a broker left at its default message size, whatever the lines hold
-      const groups = cutChunks(members, CHUNK_BUDGET_BYTES, last ? Buffer.byteLength(JSON.stringify(tail)) : 0);
-      for (let g = 0; g < groups.length; g++) {
-        const part = groups[g];
-        if (part.length === 0 && !last) continue;
-        const isLast = last && g === groups.length - 1;
-        const payload: SegmentImported = {
-          importId: job.importId,
-          sequence: Number(job.seq),
-          dataSource: job.dataSource.name,
-          mode: job.mode,
-          seq: chunkSeq,
-          last: isLast,
-          segments: isLast ? tail : segmentsOf(groups.length === 1 ? inChunk : new Set(part.flatMap((m) => [...m.add, ...m.remove]))),
-          members: part,
-          ...(isLast ? { totals: { chunks: chunkSeq + 1, members: membersSent + part.length, invalidIds: receipt.invalidIds } } : {}),
-        };
-        // built here from validated lines: no second schema pass over thousands of members
+      // built here from validated lines: no second schema pass over thousands of members
+      for (const payload of chunks.build(members, last, receipt.invalidIds)) {
         await this.producer.sendMessages([
-          buildMessage('segment-ingestion', Topics.segmentImported, job.orgId, payload, { id: chunkEventId(job.importId, chunkSeq), correlationId: job.correlationId, trusted: true }),
+          buildMessage('segment-ingestion', Topics.segmentImported, job.orgId, payload, { id: chunkEventId(job.importId, payload.seq), correlationId: job.correlationId, trusted: true }),
         ]);
-        chunkSeq++;
-        membersSent += part.length;
-        if (job.handedOn) job.handedOn.chunks = chunkSeq;
+        if (job.handedOn) job.handedOn.chunks = payload.seq + 1;
       }
     };
 
@@ -196,8 +170,8 @@ export class ImportPipeline {
     for (const f of inFlight.splice(0)) await f;
     await flush(true, pending.splice(0));
     await this.imports.saveReceipt(job.seq, receipt.view(), receipt.errors, gate.violations);
-    this.logger.info({ importId: job.importId, records: receipt.recordsReceived, chunks: chunkSeq }, 'import handed on');
-    return { receipt: receipt.view(), errors: receipt.errors, violations: gate.violations, chunks: chunkSeq };
+    this.logger.info({ importId: job.importId, records: receipt.recordsReceived, chunks: chunks.chunks }, 'import handed on');
+    return { receipt: receipt.view(), errors: receipt.errors, violations: gate.violations, chunks: chunks.chunks };
   }
 
   /**

@@ -98,6 +98,24 @@ export class ImportsRepository {
     await manager.query("UPDATE imports SET status = 'reconciling', updated_at = CURRENT_TIMESTAMP(3) WHERE seq = ? AND status = 'receiving'", [seq]);
   }
 
+  /** A streamed import, whole in its creating transaction: its receipt, then reconciling. */
+  async handOnStreamed(manager: EntityManager, seq: string, receipt: ReceiptView, violations: unknown[]): Promise<void> {
+    await manager.query("UPDATE imports SET status = 'reconciling', receipt = ?, errors = '[]', policy_violations = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE seq = ?", [
+      JSON.stringify(receipt),
+      JSON.stringify(violations),
+      seq,
+    ]);
+  }
+
+  /** A streamed import refused whole (its data source is unknown), in its creating transaction. */
+  async rejectStreamed(manager: EntityManager, seq: string, reason: string, receipt: ReceiptView): Promise<void> {
+    await manager.query("UPDATE imports SET status = 'rejected', failure_reason = ?, receipt = ?, finished_at = CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3) WHERE seq = ?", [
+      reason.slice(0, 500),
+      JSON.stringify(receipt),
+      seq,
+    ]);
+  }
+
   /**
    * Records that the import's last chunk is about to be sent (see markCompleted). Whatever the
    * status: a sweep may have failed a slow but live import, and the chunk still goes.

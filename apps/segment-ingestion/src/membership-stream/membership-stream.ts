@@ -8,21 +8,14 @@ import { OutboxWriter, batchHandlerFor } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, ServiceRuntime } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { DataSourceReplica } from '../data-sources/data-source-replica.repository';
+import { ChunkBuilder } from '../imports/chunk-builder';
 import { chunkEventId } from '../imports/import-pipeline';
 import { ImportsRepository } from '../imports/imports.repository';
 import { Receipt } from '../imports/receipt';
 import { PoliciesRepository } from '../policies/policies.repository';
 import { SegmentGate } from '../policies/segment-gate';
 import { SegmentsRepository } from '../segments/segments.repository';
-
-interface Buffered {
-  id: string;
-  org_id: string;
-  data_source: string;
-  user_id: string;
-  segment_id: string;
-  realized: number;
-}
+import { BufferedMembership, MembershipBufferRepository } from './membership-buffer.repository';
 
 const FLUSH_ROWS = 20000;
 
@@ -39,6 +32,7 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ImportsRepository) private readonly imports: ImportsRepository,
+    @Inject(MembershipBufferRepository) private readonly buffer: MembershipBufferRepository,
     @Inject(DataSourceReplica) private readonly dataSources: DataSourceReplica,
     @Inject(PoliciesRepository) private readonly policies: PoliciesRepository,
     @Inject(SegmentsRepository) private readonly segments: SegmentsRepository,
@@ -47,16 +41,7 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
   ) {}
 
   onModuleInit(): void {
-    // a slice of events is buffered by one multi-row insert: at thousands of events a second, a
-    // statement per event is what limits the stream
-    this.runtime.handle(
-      batchHandlerFor(Topics.segmentMembership, async ({ manager, envelopes }) => {
-        await manager.query(
-          `INSERT INTO membership_buffer (org_id, data_source, user_id, segment_id, realized, observed_at) VALUES ${envelopes.map(() => '(?, ?, ?, ?, ?, ?)').join(',')}`,
-          envelopes.flatMap(({ orgId, payload: p }) => [orgId, p.dataSource, p.userId, p.segmentId, p.status === 'realized' ? 1 : 0, new Date(p.observedAt)]),
-        );
-      }),
-    );
+    this.runtime.handle(batchHandlerFor(Topics.segmentMembership, ({ manager, envelopes }) => this.buffer.append(manager, envelopes)));
   }
 
   onApplicationBootstrap(): void {
@@ -81,9 +66,9 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   private async flushOnce(manager: EntityManager, outbox: OutboxWriter): Promise<number> {
-    const rows: Buffered[] = await manager.query('SELECT id, org_id, data_source, user_id, segment_id, realized FROM membership_buffer ORDER BY id LIMIT ? FOR UPDATE', [FLUSH_ROWS]);
+    const rows = await this.buffer.takeOldest(manager, FLUSH_ROWS);
     if (rows.length === 0) return 0;
-    const groups = new Map<string, Buffered[]>();
+    const groups = new Map<string, BufferedMembership[]>();
     for (const r of rows) {
       const key = `${r.org_id}\u0000${r.data_source}`;
       const group = groups.get(key);
@@ -91,11 +76,11 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
       else groups.set(key, [r]);
     }
     for (const group of groups.values()) await this.toImport(manager, outbox, group);
-    await manager.query(`DELETE FROM membership_buffer WHERE id IN (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
+    await this.buffer.remove(manager, rows.map((r) => r.id));
     return rows.length;
   }
 
-  private async toImport(manager: EntityManager, outbox: OutboxWriter, rows: Buffered[]): Promise<void> {
+  private async toImport(manager: EntityManager, outbox: OutboxWriter, rows: BufferedMembership[]): Promise<void> {
     const orgId = rows[0].org_id;
     const name = rows[0].data_source;
     const importId = `imp_${randomBytes(12).toString('hex')}`;
@@ -104,17 +89,13 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
     const receipt = new Receipt();
     receipt.recordsReceived = rows.length;
     if (!dataSource) {
-      await manager.query("UPDATE imports SET status = 'rejected', failure_reason = ?, receipt = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE seq = ?", [
-        `unknown data source '${name}'`,
-        JSON.stringify(receipt.view()),
-        seq,
-      ]);
+      await this.imports.rejectStreamed(manager, seq, `unknown data source '${name}'`, receipt.view());
       return;
     }
     const gate = await SegmentGate.open(orgId, this.policies, this.segments);
     await gate.decide(rows.map((r) => r.segment_id));
     // The latest event per (user, segment) wins.
-    const latest = new Map<string, Buffered>();
+    const latest = new Map<string, BufferedMembership>();
     for (const r of rows) {
       if (dataSource.kind === 'visitor' && !isVisitorId(r.user_id)) {
         receipt.invalidIds++;
@@ -132,33 +113,10 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
       receipt.segments.add(r.segment_id);
       members.set(r.user_id, m);
     }
-    const all = [...members.values()];
-    const size = this.config.IMPORT_CHUNK_SIZE;
-    const chunks = Math.max(1, Math.ceil(all.length / size));
-    const segments = [...receipt.segments].map((segmentId) => ({ segmentId, labels: gate.labels.get(segmentId) ?? [] }));
-    for (let i = 0; i < chunks; i++) {
-      const last = i === chunks - 1;
-      outbox.add(
-        Topics.segmentImported,
-        orgId,
-        {
-          importId,
-          sequence: Number(seq),
-          dataSource: name,
-          mode: 'iter',
-          seq: i,
-          last,
-          segments,
-          members: all.slice(i * size, (i + 1) * size),
-          ...(last ? { totals: { chunks, members: all.length, invalidIds: receipt.invalidIds } } : {}),
-        },
-        { id: chunkEventId(importId, i) },
-      );
+    const chunks = new ChunkBuilder({ importId, sequence: Number(seq), dataSource: name, mode: 'iter' }, (segmentId) => gate.labels.get(segmentId) ?? []);
+    for (const payload of chunks.build([...members.values()], true, receipt.invalidIds)) {
+      outbox.add(Topics.segmentImported, orgId, payload, { id: chunkEventId(importId, payload.seq) });
     }
-    await manager.query("UPDATE imports SET status = 'reconciling', receipt = ?, errors = '[]', policy_violations = ? WHERE seq = ?", [
-      JSON.stringify(receipt.view()),
-      JSON.stringify(gate.violations),
-      seq,
-    ]);
+    await this.imports.handOnStreamed(manager, seq, receipt.view(), gate.violations);
   }
 }
