@@ -85,10 +85,12 @@ describe('the loop, end to end', () => {
 
   it('follows a streamed segment.membership burst within seconds', async () => {
     const started = Date.now();
+    // an outside producer's events carry its org's access token
+    const withToken = { headers: { authorization: `Bearer ${a.tenant.token}` } };
     for (let i = 1; i <= 10; i++) {
-      await producer.publish(Topics.segmentMembership, a.tenant.orgId, { dataSource: 'defaultDataSource', userId: vid(i), segmentId: '502', status: 'realized', observedAt: new Date().toISOString() });
+      await producer.publish(Topics.segmentMembership, a.tenant.orgId, { dataSource: 'defaultDataSource', userId: vid(i), segmentId: '502', status: 'realized', observedAt: new Date().toISOString() }, withToken);
     }
-    await producer.publish(Topics.segmentMembership, a.tenant.orgId, { dataSource: 'defaultDataSource', userId: vid(3), segmentId: '502', status: 'exited', observedAt: new Date().toISOString() });
+    await producer.publish(Topics.segmentMembership, a.tenant.orgId, { dataSource: 'defaultDataSource', userId: vid(3), segmentId: '502', status: 'exited', observedAt: new Date().toISOString() }, withToken);
     const members = await waitFor(
       async () => {
         const list = await a.listOf('502').catch(() => null);

@@ -7,7 +7,7 @@ export CI="${CI:-true}" NX_DAEMON=false NX_NO_CLOUD=true KAFKAJS_NO_PARTITIONER_
 started=$(date +%s)
 step() { echo; echo "=== $1 ($(( $(date +%s) - started ))s)"; }
 
-step "dependencies"; bash tools/ensure-deps.sh
+step "dependencies"; bash tools/ensure-deps.sh; bash tools/ensure-debian.sh
 step "local stack"; node tools/stack/mysql.mjs; node tools/stack/kafka.mjs start
 step "lint (module boundaries)"; npx nx show projects >/dev/null; npx eslint .
 step "typecheck"; npx tsc -p tsconfig.json

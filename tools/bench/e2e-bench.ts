@@ -155,7 +155,7 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const background = setInterval(() => {
     const batch = Math.round(rate / 10);
     const messages = Array.from({ length: batch }, () => event(next++ % half, `${7100 + round}`));
-    void producer.sendMessages(messages.map((p) => buildStreamMessage(tenant.orgId, p))).then(() => (sent += batch));
+    void producer.sendMessages(messages.map((p) => buildStreamMessage(tenant, p))).then(() => (sent += batch));
   }, 100);
   let probe = 0;
   const probeSegment = `${7200 + round}`;
@@ -190,7 +190,7 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   const prober = setInterval(() => {
     const i = half + round * Math.floor(half / 2) + probe++;
     waiting.set(rid(i), Date.now());
-    void producer.sendMessages([buildStreamMessage(tenant.orgId, event(i, probeSegment))]);
+    void producer.sendMessages([buildStreamMessage(tenant, event(i, probeSegment))]);
   }, 200);
   await Promise.race([new Promise((res) => setTimeout(res, seconds * 1000)), during?.then(() => new Promise((res) => setTimeout(res, 1000)))].filter(Boolean));
   clearInterval(background);
@@ -205,8 +205,9 @@ async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: n
   return { events: sent, seconds: (Date.now() - started) / 1000, probes: sorted.length, timedOut, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1], worstMsBy5s: worst };
 }
 
-function buildStreamMessage(orgId: string, payload: { dataSource: string; userId: string; segmentId: string; status: 'realized'; observedAt: string }) {
-  return buildMessage('bench-stream', Topics.segmentMembership, orgId, payload);
+function buildStreamMessage(tenant: Tenant, payload: { dataSource: string; userId: string; segmentId: string; status: 'realized'; observedAt: string }) {
+  // an outside producer's events carry its org's access token
+  return buildMessage('bench-stream', Topics.segmentMembership, tenant.orgId, payload, { headers: { authorization: `Bearer ${tenant.token}` } });
 }
 
 /** The same identifiers loaded by one LOAD DATA and resolved to recipients by one INSERT ... SELECT join. */

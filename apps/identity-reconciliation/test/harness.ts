@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import pino from 'pino';
@@ -127,8 +128,25 @@ export class Producers {
     this.producer = new EventProducer(this.kafka, this.namer, 'identity-test');
   }
 
+  private readonly tokens = new Map<string, string>();
+
+  /** Events of the org then carry its access token, as an outside producer's must. */
+  authorize(orgId: string, token: string): void {
+    this.tokens.set(orgId, token);
+  }
+
   publish<T extends TopicName>(topic: T, orgId: string, payload: PayloadOf<T>, id?: string): Promise<Envelope> {
-    return this.producer.publish(topic, orgId, payload, id ? { id } : undefined);
+    const token = this.tokens.get(orgId);
+    return this.producer.publish(topic, orgId, payload, { ...(id ? { id } : {}), ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+  }
+
+  /** Sends one record with Debian's `kcat` (librdkafka, not kafkajs), as a producer outside the product would. */
+  async kcat(topic: TopicName, key: string, value: string, headers: Record<string, string> = {}): Promise<void> {
+    const args = ['-P', '-b', testEnv().kafkaBrokers, '-t', this.namer.physical(topic), '-k', key, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('kcat', args, { timeout: 20000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat: ${err.message} ${stderr}`)) : resolve()));
+      child.stdin?.end(`${value}\n`);
+    });
   }
 
   /** Sends a payload unchecked, as a faulty producer would (publish refuses what breaks the contract). */

@@ -1,7 +1,7 @@
 import { Topics, audienceIdOf } from '@audx/contracts';
 import { aesEncrypt, aesKey, sha256Hex } from '@audx/identifiers';
 import { TestStack, connectDatabase, json, testDatabase, waitFor } from '@audx/testing';
-import { IdentityClient, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
+import { DeadLetters, IdentityClient, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
 
 const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const IV = 'f0e0d0c0b0a090807060504030201000';
@@ -19,6 +19,8 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
     const url = stack.url('identity-reconciliation');
     [a, b] = await Promise.all([stack.ims.tenant('Identity A'), stack.ims.tenant('Identity B')]).then(([ta, tb]) => [new IdentityClient(url, ta), new IdentityClient(url, tb)]);
     producers = new Producers();
+    producers.authorize(a.orgId, a.tenant.token);
+    producers.authorize(b.orgId, b.tenant.token);
     observed = new Observed(producers);
     await observed.start([Topics.segmentReconciled, Topics.listUpdated, Topics.listExported, Topics.datasourceChanged]);
   });
@@ -133,15 +135,59 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
           payload: { recipientId, crmId: 'CRM-42' },
         });
         const topic = producers.namer.physical(Topics.recipientUpserted);
-        await raw.send({ topic, messages: [{ key: 'ext-1', value: JSON.stringify(envelope('ext-1')) }] });
+        const headers = { authorization: `Bearer ${a.tenant.token}` };
+        await raw.send({ topic, messages: [{ key: 'ext-1', value: JSON.stringify(envelope('ext-1')), headers }] });
         await waitFor(async () => (await a.request('GET', '/v1/recipients/ext-1')).status === 200, { what: 'outside upsert applied' });
         // the same event id again (a producer retry with another payload) is the same event: ignored
         const before = await consumed(a.url, Topics.recipientUpserted, 'duplicate');
-        await raw.send({ topic, messages: [{ key: 'ext-2', value: JSON.stringify(envelope('ext-2')) }] });
+        await raw.send({ topic, messages: [{ key: 'ext-2', value: JSON.stringify(envelope('ext-2')), headers }] });
         await waitFor(async () => (await consumed(a.url, Topics.recipientUpserted, 'duplicate')) > before, { what: 'retry recognised' });
         expect((await a.request('GET', '/v1/recipients/ext-2')).status).toBe(404);
       } finally {
         await raw.disconnect();
+      }
+    });
+
+    it("refuses an outside producer's event without a valid access token of its org and scope: dead-lettered with the reason, nothing written", async () => {
+      const letters = new DeadLetters(producers, Topics.recipientUpserted);
+      await letters.start();
+      try {
+        // kcat (librdkafka): a producer that is not ours
+        const send = (recipientId: string, headers?: Record<string, string>) =>
+          producers.kcat(
+            Topics.recipientUpserted,
+            recipientId,
+            JSON.stringify({ id: `evt-${recipientId}`, type: 'RecipientUpserted', version: 1, orgId: a.orgId, occurredAt: new Date().toISOString(), producer: 'crm', payload: { recipientId } }),
+            headers,
+          );
+        const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+        const ims = stack.ims;
+        const reader = await ims.createIntegration(a.orgId, 'reader', ['read']);
+        const readOnly = await ims.token(reader.clientId, reader.clientSecret, ['read']);
+        const writer = await ims.createIntegration(a.orgId, 'revoked writer', ['profiles.write']);
+        const revoked = await ims.token(writer.clientId, writer.clientSecret, ['profiles.write']);
+        const form = new URLSearchParams({ token_type: 'access_token', token: revoked, client_id: writer.clientId, client_secret: writer.clientSecret });
+        expect((await fetch(`${ims.url}/ims/invalidate_token/v2`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).status).toBe(200);
+
+        await send('no-token');
+        await send('not-a-token', { authorization: 'Bearer abc.def.ghi' });
+        await send('other-org', bearer(b.tenant.token));
+        await send('no-scope', bearer(readOnly));
+        expect((await letters.waitFor('no-token')).error).toMatch(/^unauthorized: a recipient.upserted event needs an access token/);
+        expect((await letters.waitFor('not-a-token')).error).toMatch(/^unauthorized: invalid access token/);
+        expect((await letters.waitFor('other-org')).error).toBe("unauthorized: the access token is not of the event's orgId");
+        expect((await letters.waitFor('no-scope')).error).toBe('unauthorized: the access token lacks scope profiles.write');
+        // the revocation reaches the service through its feed: once its HTTP side refuses the token, so does its consumer
+        const revokedHeaders = { ...a.tenant.headers, authorization: `Bearer ${revoked}`, 'x-api-key': writer.clientId };
+        await waitFor(async () => (await fetch(`${a.url}/v1/recipients/nobody`, { headers: revokedHeaders })).status === 401, { what: 'the revocation known to the service' });
+        await send('revoked', bearer(revoked));
+        expect((await letters.waitFor('revoked')).error).toBe('unauthorized: invalid access token: token revoked');
+        for (const id of ['no-token', 'not-a-token', 'other-org', 'no-scope', 'revoked']) expect((await a.request('GET', `/v1/recipients/${id}`)).status).toBe(404);
+        // the same producer with its org's token is applied
+        await send('with-token', bearer(a.tenant.token));
+        await waitFor(async () => (await a.request('GET', '/v1/recipients/with-token')).status === 200, { what: 'the authorized event applied' });
+      } finally {
+        await letters.stop();
       }
     });
 

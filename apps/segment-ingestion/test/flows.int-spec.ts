@@ -76,7 +76,7 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
   it('turns a segment.membership burst into an import within a second', async () => {
     const started = Date.now();
     const events = Array.from({ length: 300 }, (_, i) => ({ dataSource: 'defaultDataSource', userId: vid(5000 + (i % 100)), segmentId: String(90 + (i % 3)), status: i % 7 === 0 ? ('exited' as const) : ('realized' as const), observedAt: new Date().toISOString() }));
-    for (const e of events) await producer.publish(Topics.segmentMembership, t.orgId, e);
+    for (const e of events) await producer.publish(Topics.segmentMembership, t.orgId, e, { headers: { authorization: `Bearer ${t.token}` } });
     const streamed = await waitFor(async () => {
       const all = (await imports()).filter((i) => i.source === 'stream');
       const records = all.reduce((n, i) => n + (i.receipt?.recordsReceived ?? 0), 0);

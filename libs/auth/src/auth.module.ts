@@ -5,6 +5,7 @@ import { KeySource, RemoteJwks, RemoteJwksOptions } from './jwks';
 import { RevocationFeed } from './revocation-feed';
 import { RevocationList } from './revocations';
 import { TokenVerifier } from './token-verifier';
+import { eventAuthorizer } from './event-authorizer';
 
 export interface AuthOptions {
   /** Base URL of IMS (config.IMS_URL); the key set is fetched from `<imsUrl>/ims/keys`. */
@@ -43,6 +44,8 @@ export class AuthModule {
     const keys = options.keys ?? new RemoteJwks(new URL('/ims/keys', options.imsUrl).toString(), options.jwks);
     const verifier = new TokenVerifier(keys, revocations, { issuer: options.issuer, clockToleranceSec: options.clockToleranceSec });
     const feed = new RevocationFeed({ kafka: runtime.kafka, namer: runtime.namer, service: runtime.options.service, list: revocations, logger: runtime.logger });
+    // events outside producers write are checked with the same verifier as requests
+    runtime.authorizeEvent = eventAuthorizer(verifier);
     runtime.readiness.register('revocations', async () => {
       if (!revocations.ready) throw new Error('revocation list not caught up yet');
     });

@@ -9,3 +9,4 @@ export * from './metadata';
 export * from './guard';
 export * from './decorators';
 export * from './auth.module';
+export * from './event-authorizer';

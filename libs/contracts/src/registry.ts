@@ -31,6 +31,11 @@ function contract<S extends z.ZodTypeAny>(def: {
   schema: S;
   key: (payload: z.infer<S>, orgId: string) => string;
   example: z.infer<S>;
+  /**
+   * Producers outside the product write this topic: each event carries an IMS access token of its
+   * org in the Kafka header `authorization`, with the scope the equivalent HTTP call needs.
+   */
+  outsideWriteScope?: string;
 }) {
   return { version: 1, ...def };
 }
@@ -41,24 +46,28 @@ export const TopicContracts = {
     schema: SegmentMembershipSchema,
     key: (p) => p.userId,
     example: segmentMembershipExample,
+    outsideWriteScope: 'segments.import',
   }),
   [Topics.recipientUpserted]: contract({
     type: 'RecipientUpserted',
     schema: RecipientUpsertedSchema,
     key: (p) => p.recipientId,
     example: recipientUpsertedExample,
+    outsideWriteScope: 'profiles.write',
   }),
   [Topics.recipientDeleted]: contract({
     type: 'RecipientDeleted',
     schema: RecipientDeletedSchema,
     key: (p) => p.recipientId,
     example: recipientDeletedExample,
+    outsideWriteScope: 'profiles.write',
   }),
   [Topics.visitorIdentified]: contract({
     type: 'VisitorIdentified',
     schema: VisitorIdentifiedSchema,
     key: (p) => p.visitorId,
     example: visitorIdentifiedExample,
+    outsideWriteScope: 'profiles.write',
   }),
   [Topics.segmentImported]: contract({
     type: 'SegmentImported',
@@ -121,6 +130,12 @@ export type PayloadOf<T extends TopicName> = z.infer<(typeof TopicContracts)[T][
 
 export function contractOf<T extends TopicName>(topic: T) {
   return TopicContracts[topic];
+}
+
+/** The scope an outside producer's token needs to write the topic, or null for a topic only the product writes. */
+export function outsideWriteScopeOf(topic: TopicName): string | null {
+  const c: { outsideWriteScope?: string } = TopicContracts[topic];
+  return c.outsideWriteScope ?? null;
 }
 
 export function messageKey<T extends TopicName>(topic: T, payload: PayloadOf<T>, orgId: string): string {

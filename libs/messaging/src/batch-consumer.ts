@@ -1,7 +1,7 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { Envelope, EnvelopeSchema, PayloadOf, TopicName, contractOf, digestUuid, dlqOf, isCompacted, replicatedTombstone } from '@audx/contracts';
+import { Envelope, EnvelopeSchema, PayloadOf, TopicName, contractOf, digestUuid, dlqOf, isCompacted, outsideWriteScopeOf, replicatedTombstone } from '@audx/contracts';
 import type { EventProducer, RawRecord } from './event-producer';
 import type { TopicNamer } from './kafka-client';
 import { OutboxWriter } from './outbox';
@@ -58,7 +58,16 @@ export interface BatchConsumerOptions {
   /** Called after a transaction that may have written outbox rows. */
   onOutboxWritten?: () => void;
   onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered') => void;
+  /** Checks the events of topics outside producers write; without it they are taken as they come. */
+  authorize?: EventAuthorizer;
 }
+
+/**
+ * Whether an event of a topic outside producers write may be applied: its Kafka headers must
+ * carry an access token of the envelope's org with the topic's scope. `unavailable`: the answer
+ * cannot be known now (keys or revocations unreachable), so nothing is applied or dead-lettered.
+ */
+export type EventAuthorizer = (topic: TopicName, scope: string, envelope: Envelope, headers: KafkaMessage['headers']) => Promise<{ ok: true } | { ok: false; reason: string; unavailable?: boolean }>;
 
 type Parsed = { message: KafkaMessage; envelope: Envelope } | { message: KafkaMessage; error: string };
 
@@ -153,7 +162,7 @@ export class BatchConsumer {
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(i, i + size);
-      await this.processSlice(handler, batch.partition, slice.map((m) => this.parse(handler.topic, batch.partition, m)));
+      await this.processSlice(handler, batch.partition, await this.authorized(handler.topic, slice.map((m) => this.parse(handler.topic, batch.partition, m))));
       const last = slice[slice.length - 1];
       // resolve moves this process's fetch position; commit makes it survive a restart
       resolveOffset(last.offset);
@@ -176,6 +185,24 @@ export class BatchConsumer {
     const payload = contractOf(topic).schema.safeParse(env.data.payload);
     if (!payload.success) return { message, error: `invalid ${topic} payload: ${describe(payload.error.issues)}` };
     return { message, envelope: { ...env.data, payload: payload.data } };
+  }
+
+  /** Events of an outside topic without a valid token of their org and scope become errors (dead letters, nothing written). */
+  private async authorized(topic: TopicName, parsed: Parsed[]): Promise<Parsed[]> {
+    const scope = outsideWriteScopeOf(topic);
+    if (!scope || !this.o.authorize) return parsed;
+    const out: Parsed[] = [];
+    for (const p of parsed) {
+      if ('error' in p) {
+        out.push(p);
+        continue;
+      }
+      const verdict = await this.o.authorize(topic, scope, p.envelope, p.message.headers);
+      // not the event's fault: fail the batch, commit nothing, and let it be fetched again
+      if (!verdict.ok && verdict.unavailable) throw new Error(`cannot authorize ${topic} events now: ${verdict.reason}`);
+      out.push(verdict.ok ? p : { message: p.message, error: `unauthorized: ${verdict.reason}` });
+    }
+    return out;
   }
 
   private async processSlice(handler: TopicHandler, partition: number, parsed: Parsed[]): Promise<void> {
@@ -241,7 +268,7 @@ export class BatchConsumer {
 
   /** Records one event as processed; answers it, or nothing when it was processed before. */
   private async claimOne(manager: EntityManager, envelope: Envelope): Promise<Envelope[]> {
-    const claim = await manager.query('INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)', [this.o.groupId, envelope.id]);
+    const claim = await manager.query('INSERT IGNORE INTO processed_events (consumer, event_id) VALUES (?, ?)', [this.o.groupId, claimKey(envelope)]);
     return affectedRows(claim) === 0 ? [] : [envelope];
   }
 
@@ -254,12 +281,12 @@ export class BatchConsumer {
    */
   private async claimMany(manager: EntityManager, envelopes: Envelope[]): Promise<Envelope[]> {
     const unique = new Map<string, Envelope>();
-    for (const e of envelopes) if (!unique.has(e.id)) unique.set(e.id, e);
+    for (const e of envelopes) if (!unique.has(claimKey(e))) unique.set(claimKey(e), e);
     const candidates = [...unique.values()];
     await manager.query('SAVEPOINT audx_claim');
     const claimed = await manager.query(
       `INSERT IGNORE INTO processed_events (consumer, event_id) VALUES ${candidates.map(() => '(?, ?)').join(',')}`,
-      candidates.flatMap((e) => [this.o.groupId, e.id]),
+      candidates.flatMap((e) => [this.o.groupId, claimKey(e)]),
     );
     if (affectedRows(claimed) === candidates.length) return candidates;
     await manager.query('ROLLBACK TO SAVEPOINT audx_claim');
@@ -302,6 +329,11 @@ function tombstone(topic: TopicName, partition: number, message: KafkaMessage): 
     payload: deletion.payload,
   };
   return { message, envelope };
+}
+
+/** What an event is de-duplicated by: its id within its org (two orgs may reuse an id). */
+function claimKey(e: Envelope): string {
+  return digestUuid(`${e.orgId}/${e.id}`, '8');
 }
 
 function describe(issues: { path: (string | number)[]; message: string }[]): string {

@@ -7,12 +7,15 @@ export interface PublishOptions {
   id?: string;
   /** The caller built the payload from input it already validated: skip the schema pass (bulk chunks). */
   trusted?: boolean;
+  /** Kafka headers, e.g. `authorization` on a topic outside producers write. */
+  headers?: Record<string, string>;
 }
 
 export interface OutgoingMessage {
   topic: TopicName;
   key: string;
   envelope: Envelope;
+  headers?: Record<string, string>;
 }
 
 /** Builds a validated envelope; throws on a payload that does not fit its topic's schema. */
@@ -41,5 +44,6 @@ export function buildMessage<T extends TopicName>(
       producer,
       payload,
     },
+    ...(options.headers ? { headers: options.headers } : {}),
   };
 }

@@ -74,7 +74,7 @@ export class EventProducer {
   }
 
   async sendMessages(messages: OutgoingMessage[]): Promise<void> {
-    await this.sendRaw(messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.stringify(m.envelope) })));
+    await this.sendRaw(messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.stringify(m.envelope), ...(m.headers ? { headers: m.headers } : {}) })));
   }
 
   /**

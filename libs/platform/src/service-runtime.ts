@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Envelope, TopicName } from '@audx/contracts';
 import {
   BatchConsumer,
+  type EventAuthorizer,
   EventProducer,
   OutboxRelay,
   OutboxWriter,
@@ -43,6 +44,8 @@ export class ServiceRuntime {
   private purgeTimer: NodeJS.Timeout | null = null;
   /** Test hook: called between a consumer's database commit and its offset commit. */
   afterConsumerCommit?: (envelopes: Envelope[]) => void;
+  /** Set by the auth module: events of topics outside producers write need a valid token of their org. */
+  authorizeEvent?: EventAuthorizer;
 
   private constructor(
     readonly options: RuntimeOptions,
@@ -166,6 +169,7 @@ export class ServiceRuntime {
       afterCommit: (envelopes) => this.afterConsumerCommit?.(envelopes),
       onOutboxWritten: () => this.relay.wake(),
       onOutcome: (topic, outcome) => this.metrics.consumed.inc({ topic, outcome }),
+      authorize: this.authorizeEvent,
     });
     await this.consumer.start();
   }
