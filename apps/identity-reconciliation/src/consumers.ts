@@ -1,7 +1,7 @@
-import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { Topics } from '@audx/contracts';
-import { handlerFor } from '@audx/messaging';
-import { ServiceRuntime } from '@audx/platform';
+import { Controller, Inject, Module } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { AudienceResync, RecipientDeleted, RecipientUpserted, SegmentImported, Topics, VisitorIdentified } from '@audx/contracts';
+import type { ConsumeContext } from '@audx/messaging';
 import { ExportsModule } from './exports/exports.module';
 import { ExportsService } from './exports/exports.service';
 import { ResyncRunner } from './exports/resync-runner';
@@ -14,13 +14,12 @@ import { VisitorsModule } from './visitors/visitors.module';
 import { VisitorsService } from './visitors/visitors.service';
 
 /**
- * The topics this service consumes. Each handler runs inside the batch consumer's transaction,
- * which also records the event id (exactly-once effects) and flushes the outbox.
+ * The topics this service consumes. Each handler runs inside the batch consumer's transaction
+ * (`ctx.manager`), which also records the event id (exactly-once effects) and flushes the outbox.
  */
-@Injectable()
-class ConsumerRegistry implements OnModuleInit {
+@Controller()
+class IdentityEventsController {
   constructor(
-    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(ImportStager) private readonly stager: ImportStager,
     @Inject(ImportApplier) private readonly applier: ImportApplier,
     @Inject(RecipientsService) private readonly recipients: RecipientsService,
@@ -29,27 +28,32 @@ class ConsumerRegistry implements OnModuleInit {
     @Inject(ResyncRunner) private readonly resyncs: ResyncRunner,
   ) {}
 
-  onModuleInit(): void {
-    this.runtime.handle(
-      handlerFor(Topics.segmentImported, async ({ manager, outbox, envelope }) => {
-        if ((await this.stager.stage(manager, outbox, envelope.orgId, envelope.payload)) === 'ready') this.applier.wake();
-      }),
-    );
-    this.runtime.handle(handlerFor(Topics.recipientUpserted, ({ manager, outbox, envelope }) => this.recipients.upsertOne(manager, outbox, envelope.orgId, envelope.payload)));
-    this.runtime.handle(
-      handlerFor(Topics.recipientDeleted, async ({ manager, outbox, envelope }) => {
-        await this.recipients.eraseIn(manager, outbox, envelope.orgId, envelope.payload.recipientId);
-      }),
-    );
-    this.runtime.handle(handlerFor(Topics.visitorIdentified, ({ manager, outbox, envelope }) => this.visitors.linkOne(manager, outbox, envelope.orgId, envelope.payload)));
-    this.runtime.handle(
-      handlerFor(Topics.audienceResync, async ({ manager, envelope }) => {
-        await this.exports.requestResync(manager, envelope.orgId, envelope.payload);
-        this.resyncs.wake();
-      }),
-    );
+  @EventPattern(Topics.segmentImported)
+  async segmentImported(@Payload() chunk: SegmentImported, @Ctx() ctx: ConsumeContext<typeof Topics.segmentImported>): Promise<void> {
+    if ((await this.stager.stage(ctx.manager, ctx.outbox, ctx.orgId, chunk)) === 'ready') this.applier.wake();
+  }
+
+  @EventPattern(Topics.recipientUpserted)
+  async recipientUpserted(@Payload() recipient: RecipientUpserted, @Ctx() ctx: ConsumeContext<typeof Topics.recipientUpserted>): Promise<void> {
+    await this.recipients.upsertOne(ctx.manager, ctx.outbox, ctx.orgId, recipient);
+  }
+
+  @EventPattern(Topics.recipientDeleted)
+  async recipientDeleted(@Payload() { recipientId }: RecipientDeleted, @Ctx() ctx: ConsumeContext<typeof Topics.recipientDeleted>): Promise<void> {
+    await this.recipients.eraseIn(ctx.manager, ctx.outbox, ctx.orgId, recipientId);
+  }
+
+  @EventPattern(Topics.visitorIdentified)
+  async visitorIdentified(@Payload() link: VisitorIdentified, @Ctx() ctx: ConsumeContext<typeof Topics.visitorIdentified>): Promise<void> {
+    await this.visitors.linkOne(ctx.manager, ctx.outbox, ctx.orgId, link);
+  }
+
+  @EventPattern(Topics.audienceResync)
+  async audienceResync(@Payload() resync: AudienceResync, @Ctx() ctx: ConsumeContext<typeof Topics.audienceResync>): Promise<void> {
+    await this.exports.requestResync(ctx.manager, ctx.orgId, resync);
+    this.resyncs.wake();
   }
 }
 
-@Module({ imports: [ImportsModule, RecipientsModule, VisitorsModule, ExportsModule], providers: [ConsumerRegistry] })
+@Module({ imports: [ImportsModule, RecipientsModule, VisitorsModule, ExportsModule], controllers: [IdentityEventsController] })
 export class ConsumersModule {}

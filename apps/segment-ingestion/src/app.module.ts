@@ -12,6 +12,7 @@ import { StaleImportSweeper } from './imports/stale-import.sweeper';
 import { InboxWatcher } from './inbox/inbox.watcher';
 import { MembershipBufferRepository } from './membership-stream/membership-buffer.repository';
 import { MembershipStream } from './membership-stream/membership-stream';
+import { MembershipStreamConsumer } from './membership-stream/membership-stream.consumer';
 import { PoliciesController } from './policies/policies.controller';
 import { PoliciesRepository } from './policies/policies.repository';
 import { SegmentsController } from './segments/segments.controller';
@@ -23,15 +24,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL })],
-      controllers: [ImportsController, SegmentsController, PoliciesController],
+      controllers: [ImportsController, SegmentsController, PoliciesController, ImportsConsumers, DataSourcesConsumer, MembershipStreamConsumer],
       providers: [
         ImportsRepository,
         SegmentsRepository,
         PoliciesRepository,
         DataSourceReplica,
         ImportsService,
-        ImportsConsumers,
-        DataSourcesConsumer,
         MembershipBufferRepository,
         MembershipStream,
         StaleImportSweeper,

@@ -1,5 +1,4 @@
-import { Topics } from '@audx/contracts';
-import { RevocationList, clientRevocationId, parseRevocation, revocationHandler } from './revocations';
+import { RevocationList, clientRevocationId, parseRevocation } from './revocations';
 
 const NOW = 1_800_000_000;
 const NOW_MS = NOW * 1000;
@@ -54,14 +53,5 @@ describe(RevocationList.name, () => {
     expect(parseRevocation('client:a:b:1800000000123', 5)).toEqual({ kind: 'client', clientId: 'a:b', createdAtOrBeforeMs: 1_800_000_000_123, exp: 5 });
     expect(parseRevocation('client:a:b:123', 5)).toEqual({ kind: 'client', clientId: 'a:b', createdAtOrBeforeMs: 123_999, exp: 5 });
     expect(parseRevocation(clientRevocationId('a:b', NOW_MS), 5)).toMatchObject({ clientId: 'a:b', createdAtOrBeforeMs: NOW_MS });
-  });
-
-  it('is fed by a topic handler for services that use their group consumer', async () => {
-    const handler = revocationHandler(sut);
-    expect(handler.topic).toBe(Topics.imsTokenRevoked);
-    const exp = Math.floor(Date.now() / 1000) + 60;
-    const envelope = { id: 'e', type: 'TokenRevoked', version: 1, orgId: 'ims', occurredAt: new Date().toISOString(), correlationId: null, producer: 'ims', payload: { jti: 'j9', exp } };
-    await handler.handle({ envelope, manager: null as never, outbox: null as never });
-    expect(sut.isRevoked({ jti: 'j9', client_id: 'x', created_at: '0' })).toBe(true);
   });
 });

@@ -1,5 +1,3 @@
-import { Topics } from '@audx/contracts';
-import { TopicHandler, handlerFor } from '@audx/messaging';
 
 /**
  * Revocations travel on `ims.token.revoked` as `{jti, exp}`. Besides single tokens (jti = the
@@ -102,15 +100,4 @@ export class RevocationList {
     }
     return dropped;
   }
-}
-
-/**
- * For services that prefer their group consumer (`runtime.handle(revocationHandler(list))`) to the
- * broadcast feed AuthModule runs: it only updates memory. Note that replicas of one service share
- * that group, so each sees only part of the revocations: AuthModule's feed does not have that flaw.
- */
-export function revocationHandler(list: RevocationList): TopicHandler<typeof Topics.imsTokenRevoked> {
-  return handlerFor(Topics.imsTokenRevoked, async ({ envelope }) => {
-    list.add(envelope.payload.jti, envelope.payload.exp);
-  });
 }

@@ -58,6 +58,8 @@ export interface BatchConsumerOptions {
   /** Called after a transaction that may have written outbox rows. */
   onOutboxWritten?: () => void;
   onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered') => void;
+  /** Called each time this consumer (re)joins its group: a rebalance shows as a second call. */
+  onGroupJoin?: () => void;
   /** Checks the events of topics outside producers write; without it they are taken as they come. */
   authorize?: EventAuthorizer;
 }
@@ -98,6 +100,7 @@ export class BatchConsumer {
     });
     // kafkajs restarts itself after a retriable crash only; after any other one the consumer
     // would stay down while the service looks healthy, so it is rebuilt here.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.o.onGroupJoin?.());
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.o.logger.error({ groupId: this.groupId, err: String(payload.error), restartedByKafkajs: payload.restart }, 'consumer crashed');
       if (!payload.restart) this.scheduleRestart();
@@ -159,15 +162,22 @@ export class BatchConsumer {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const size = this.o.sliceSize ?? 200;
-    for (let i = 0; i < batch.messages.length; i += size) {
-      if (!isRunning() || isStale()) return;
-      const slice = batch.messages.slice(i, i + size);
-      await this.processSlice(handler, batch.partition, await this.authorized(handler.topic, slice.map((m) => this.parse(handler.topic, batch.partition, m))));
-      const last = slice[slice.length - 1];
-      // resolve moves this process's fetch position; commit makes it survive a restart
-      resolveOffset(last.offset);
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-      await heartbeat();
+    // kafkajs heartbeats only when asked: while a slow handler or its retries run, ask every
+    // second (it sends at most one per heartbeatInterval), so the group never thinks us dead
+    const beating = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    try {
+      for (let i = 0; i < batch.messages.length; i += size) {
+        if (!isRunning() || isStale()) return;
+        const slice = batch.messages.slice(i, i + size);
+        await this.processSlice(handler, batch.partition, await this.authorized(handler.topic, slice.map((m) => this.parse(handler.topic, batch.partition, m))));
+        const last = slice[slice.length - 1];
+        // resolve moves this process's fetch position; commit makes it survive a restart
+        resolveOffset(last.offset);
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await heartbeat();
+      }
+    } finally {
+      clearInterval(beating);
     }
   }
 

@@ -10,3 +10,5 @@ export * from './transient-error';
 export * from './message-limits';
 export * from './outbox-parked.migration';
 export * from './schema-leader';
+export * from './kafka-transport';
+export * from './rethrow-rpc-errors.filter';

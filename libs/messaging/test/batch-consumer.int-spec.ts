@@ -18,11 +18,11 @@ function visitor(recipientId: string, n: number): VisitorIdentified {
   return { visitorId: String(n).padStart(38, '0'), recipientId, observedAt: new Date().toISOString() };
 }
 
-function startProbe(extra: NodeJS.ProcessEnv = {}): ChildProcess {
+function startProbe(extra: NodeJS.ProcessEnv = {}, stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'fixtures/probe-consumer.ts')], {
     cwd: repoRoot,
     env: { ...process.env, KAFKA_BROKERS: env.kafkaBrokers, MYSQL_URL: env.mysqlUrl, KAFKA_NAMESPACE: namespace, PROBE_DATABASE: database, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...extra },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
 }
 
@@ -30,7 +30,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-describe('BatchConsumer (real Kafka, real MySQL, separate processes)', () => {
+describe('BatchConsumer behind the Nest transport (an @EventPattern handler; real Kafka, real MySQL, separate processes)', () => {
   let db: Connection;
   let producer: EventProducer;
   let kafka: Kafka;
@@ -78,6 +78,25 @@ describe('BatchConsumer (real Kafka, real MySQL, separate processes)', () => {
     expect(afterRestart).toEqual([{ times: 1 }]);
     restarted.kill('SIGTERM');
     expect((await exited(restarted)).code).toBe(0);
+  });
+
+  it('retries a handler that fails twice, slowly, then succeeds, without a rebalance, and drains on SIGTERM', async () => {
+    const probe = startProbe({}, 'pipe');
+    let output = '';
+    probe.stdout!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const joins = () => output.split('\n').filter((l) => l === 'joined').length;
+    try {
+      await waitFor(() => joins() >= 1, { timeoutMs: 30000, what: 'the probe in its group' });
+      // each failure takes 7 s, longer than the 6 s session: the group stays only if the retries keep heartbeating
+      const sent = await producer.publish(Topics.visitorIdentified, ORG, visitor('flaky-once', 20));
+      await waitFor(async () => ((await db.query('SELECT times FROM handled WHERE event_id = ?', [sent.id]))[0] as unknown[]).length === 1, { timeoutMs: 40000, what: 'the flaky event handled' });
+      const [rows] = await db.query('SELECT times FROM handled WHERE event_id = ?', [sent.id]);
+      expect(rows).toEqual([{ times: 1 }]);
+      expect(joins()).toBe(1);
+    } finally {
+      probe.kill('SIGTERM');
+    }
+    expect(await exited(probe)).toEqual({ code: 0, signal: null });
   });
 
   it('sends a poison message to the DLQ with its error and still handles the next message on the partition', async () => {

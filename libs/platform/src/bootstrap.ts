@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { KafkaBatchTransport, RethrowRpcErrors } from '@audx/messaging';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
@@ -65,8 +67,11 @@ async function boot<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<{ 
   app.useGlobalFilters(new HttpErrorFilter(logger));
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle(def.title).setVersion('1').addBearerAuth().build());
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  // a hybrid application: HTTP, and the @EventPattern handlers served by the batch consumer
+  const events = app.connectMicroservice<MicroserviceOptions>({ strategy: new KafkaBatchTransport(runtime.consumerOptions()) });
+  events.useGlobalFilters(new RethrowRpcErrors());
   await app.init();
-  await runtime.startConsumers();
+  await app.startAllMicroservices();
   const port = def.port(config);
   await app.listen(port, config.HOST);
   logger.info({ port, host: config.HOST }, `${def.service} listening`);

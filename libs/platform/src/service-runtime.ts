@@ -1,14 +1,13 @@
 import type { DataSource, EntityManager, MixedList, EntitySchema } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Envelope, TopicName } from '@audx/contracts';
+import type { Envelope } from '@audx/contracts';
 import {
-  BatchConsumer,
+  type BatchConsumerOptions,
   type EventAuthorizer,
   EventProducer,
   OutboxRelay,
   OutboxWriter,
-  TopicHandler,
   TopicNamer,
   createKafka,
   ensureTopics,
@@ -31,7 +30,7 @@ export interface RuntimeOptions {
 
 /**
  * What every service stands on: its MySQL schema (migrated), the Kafka client, an idempotent
- * producer, the outbox relay and one batch consumer group for the topics it handles.
+ * producer, the outbox relay, and how its consumer group runs (served by the Nest transport).
  */
 export class ServiceRuntime {
   readonly metrics: Metrics;
@@ -39,8 +38,6 @@ export class ServiceRuntime {
   readonly namer: TopicNamer;
   readonly producer: EventProducer;
   readonly relay: OutboxRelay;
-  private readonly handlers: TopicHandler[] = [];
-  private consumer: BatchConsumer | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   /** Test hook: called between a consumer's database commit and its offset commit. */
   afterConsumerCommit?: (envelopes: Envelope[]) => void;
@@ -130,11 +127,6 @@ export class ServiceRuntime {
     return runtime;
   }
 
-  /** Registers a topic handler; consumers start once the app is initialised. */
-  handle<T extends TopicName>(handler: TopicHandler<T>): void {
-    this.handlers.push(handler as unknown as TopicHandler);
-  }
-
   /**
    * A transaction whose outbox events are published right after it commits. `READ COMMITTED`
    * takes no gap locks on range scans: a long bulk transaction then does not block inserts next to
@@ -152,9 +144,12 @@ export class ServiceRuntime {
     return result;
   }
 
-  async startConsumers(): Promise<void> {
-    if (this.handlers.length === 0) return;
-    this.consumer = new BatchConsumer({
+  /**
+   * How this service's consumer group runs, for the Nest transport that serves its
+   * `@EventPattern` handlers (`KafkaBatchTransport`).
+   */
+  consumerOptions(): Omit<BatchConsumerOptions, 'handlers'> {
+    return {
       kafka: this.kafka,
       namer: this.namer,
       groupId: `audx-${this.options.service}`,
@@ -162,7 +157,6 @@ export class ServiceRuntime {
       producer: this.producer,
       producerName: this.options.service,
       logger: this.logger,
-      handlers: this.handlers,
       maxRetries: this.options.config.CONSUMER_MAX_RETRIES,
       sessionTimeoutMs: this.options.config.KAFKA_SESSION_TIMEOUT_MS,
       partitionsConcurrently: this.options.config.KAFKA_PARTITIONS_CONCURRENTLY,
@@ -170,8 +164,7 @@ export class ServiceRuntime {
       onOutboxWritten: () => this.relay.wake(),
       onOutcome: (topic, outcome) => this.metrics.consumed.inc({ topic, outcome }),
       authorize: this.authorizeEvent,
-    });
-    await this.consumer.start();
+    };
   }
 
   /** Forgets de-duplication ids older than the retention, in small deletes. */
@@ -195,7 +188,6 @@ export class ServiceRuntime {
   /** Graceful order: stop consuming (in-flight batch commits), drain the outbox, close clients. */
   async close(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
-    await this.consumer?.stop().catch((err) => this.logger.warn({ err: String(err) }, 'consumer stop failed'));
     await this.relay.stop();
     await this.relay.producer.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);

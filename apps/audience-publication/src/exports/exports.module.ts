@@ -9,8 +9,8 @@ import { ExportsService } from './exports.service';
 import { ShareLookup } from './share-lookup';
 
 @Module({
-  controllers: [ExportsController],
-  providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsConsumer, ExportsService, ShareLookup, PublicationMetrics],
+  controllers: [ExportsController, ExportsConsumer],
+  providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsService, ShareLookup, PublicationMetrics],
   exports: [ExportsRepository, ExportQueueSignal, PublicationMetrics],
 })
 export class ExportsModule {}

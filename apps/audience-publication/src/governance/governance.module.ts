@@ -2,5 +2,5 @@ import { Module } from '@nestjs/common';
 import { PoliciesConsumer } from './policies.consumer';
 import { PoliciesRepository } from './policies.repository';
 
-@Module({ providers: [PoliciesRepository, PoliciesConsumer], exports: [PoliciesRepository] })
+@Module({ controllers: [PoliciesConsumer], providers: [PoliciesRepository], exports: [PoliciesRepository] })
 export class GovernanceModule {}

@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { Topics } from '@audx/contracts';
-import { handlerFor } from '@audx/messaging';
-import { LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { TokenRevoked, Topics } from '@audx/contracts';
+import type { ConsumeContext } from '@audx/messaging';
+import { LOGGER, Metrics } from '@audx/platform';
 
 /**
  * IMS's own group consumer of `ims.token.revoked`. Guards read the topic through per-process feeds
@@ -10,24 +11,23 @@ import { LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
  * (to `ims.token.revoked.dlq`). A well-formed revocation that IMS never recorded means something
  * other than IMS writes to the topic: it is counted and logged.
  */
-@Injectable()
-export class RevocationsConsumer implements OnModuleInit {
-  constructor(
-    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
-    @Inject(Metrics) private readonly metrics: Metrics,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+@Controller()
+export class RevocationsConsumer {
+  private readonly foreign;
 
-  onModuleInit(): void {
-    const foreign = this.metrics.counter('audx_ims_foreign_revocations_total', 'Revocations on the topic that this IMS did not record');
-    this.runtime.handle(
-      handlerFor(Topics.imsTokenRevoked, async ({ manager, envelope }) => {
-        const rows: unknown[] = await manager.query('SELECT 1 FROM revoked_tokens WHERE jti = ? LIMIT 1', [envelope.payload.jti]);
-        if (rows.length === 0) {
-          foreign.inc();
-          this.logger.warn({ producer: envelope.producer, eventId: envelope.id }, 'a revocation on ims.token.revoked was not recorded by IMS');
-        }
-      }),
-    );
+  constructor(
+    @Inject(Metrics) metrics: Metrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.foreign = metrics.counter('audx_ims_foreign_revocations_total', 'Revocations on the topic that this IMS did not record');
+  }
+
+  @EventPattern(Topics.imsTokenRevoked)
+  async revoked(@Payload() revocation: TokenRevoked, @Ctx() ctx: ConsumeContext<typeof Topics.imsTokenRevoked>): Promise<void> {
+    const rows: unknown[] = await ctx.manager.query('SELECT 1 FROM revoked_tokens WHERE jti = ? LIMIT 1', [revocation.jti]);
+    if (rows.length === 0) {
+      this.foreign.inc();
+      this.logger.warn({ producer: ctx.envelope.producer, eventId: ctx.envelope.id }, 'a revocation on ims.token.revoked was not recorded by IMS');
+    }
   }
 }

@@ -3,5 +3,5 @@ import { RevocationsConsumer } from './revocations.consumer';
 import { RevocationsRepository } from './revocations.repository';
 import { RevocationsService } from './revocations.service';
 
-@Module({ providers: [RevocationsRepository, RevocationsService, RevocationsConsumer], exports: [RevocationsService] })
+@Module({ controllers: [RevocationsConsumer], providers: [RevocationsRepository, RevocationsService], exports: [RevocationsService] })
 export class RevocationsModule {}

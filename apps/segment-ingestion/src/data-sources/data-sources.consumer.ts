@@ -1,24 +1,17 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Topics } from '@audx/contracts';
-import { handlerFor } from '@audx/messaging';
-import { ServiceRuntime } from '@audx/platform';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { DatasourceChanged, Topics } from '@audx/contracts';
+import type { ConsumeContext } from '@audx/messaging';
 import { DataSourceReplica } from './data-source-replica.repository';
 
 /** Keeps the local copy of each org's data sources (kind and DPID) from `datasource.changed`. */
-@Injectable()
-export class DataSourcesConsumer implements OnModuleInit {
-  constructor(
-    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
-    @Inject(DataSourceReplica) private readonly replica: DataSourceReplica,
-  ) {}
+@Controller()
+export class DataSourcesConsumer {
+  constructor(@Inject(DataSourceReplica) private readonly replica: DataSourceReplica) {}
 
-  onModuleInit(): void {
-    this.runtime.handle(
-      handlerFor(Topics.datasourceChanged, async ({ manager, envelope }) => {
-        const { name, record, deleted } = envelope.payload;
-        if (deleted || !record) return this.replica.remove(manager, envelope.orgId, name);
-        await this.replica.upsert(manager, envelope.orgId, { name, kind: record.kind, dpid: record.dpid });
-      }),
-    );
+  @EventPattern(Topics.datasourceChanged)
+  async changed(@Payload() { name, record, deleted }: DatasourceChanged, @Ctx() ctx: ConsumeContext<typeof Topics.datasourceChanged>): Promise<void> {
+    if (deleted || !record) return this.replica.remove(ctx.manager, ctx.orgId, name);
+    await this.replica.upsert(ctx.manager, ctx.orgId, { name, kind: record.kind, dpid: record.dpid });
   }
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { Topics } from '@audx/contracts';
 import { isVisitorId } from '@audx/identifiers';
-import { OutboxWriter, batchHandlerFor } from '@audx/messaging';
+import type { OutboxWriter } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, ServiceRuntime } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { DataSourceReplica } from '../data-sources/data-source-replica.repository';
@@ -25,7 +25,7 @@ const FLUSH_ROWS = 20000;
  * written in one transaction through the outbox, so nothing is lost or doubled by a crash.
  */
 @Injectable()
-export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class MembershipStream implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
@@ -39,10 +39,6 @@ export class MembershipStream implements OnModuleInit, OnApplicationBootstrap, O
     @Inject(APP_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
-
-  onModuleInit(): void {
-    this.runtime.handle(batchHandlerFor(Topics.segmentMembership, ({ manager, envelopes }) => this.buffer.append(manager, envelopes)));
-  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
