@@ -3,6 +3,8 @@
 // @swc-node/register applies at run time, done once): a service then runs as plain `node`, without
 // the compiler in every process (about 75 MiB of RSS each). `@audx/*` resolve through
 // dist/node_modules, which points each library at its compiled entry.
+// `node tools/build.mjs` builds every service afresh; `node tools/build.mjs ims ...` builds those
+// services and the libraries (each project's `build` target: `npx nx run-many -t build`).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +15,13 @@ const out = path.join(root, 'dist');
 const swcrc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 
+const only = process.argv.slice(2);
+for (const app of only) if (!fs.existsSync(path.join(root, 'apps', app, 'src'))) throw new Error(`no service apps/${app}`);
 const sources = [];
 for (const top of ['apps', 'libs']) {
   for (const project of fs.readdirSync(path.join(root, top))) {
     if (top === 'libs' && project === 'testing') continue;
+    if (top === 'apps' && only.length > 0 && !only.includes(project)) continue;
     const src = path.join(root, top, project, 'src');
     if (fs.existsSync(src)) collect(src);
   }
@@ -29,7 +34,8 @@ function collect(dir) {
   }
 }
 
-fs.rmSync(out, { recursive: true, force: true });
+if (only.length === 0) fs.rmSync(out, { recursive: true, force: true });
+else for (const app of only) fs.rmSync(path.join(out, 'apps', app), { recursive: true, force: true });
 const started = Date.now();
 await Promise.all(
   sources.map(async (file) => {

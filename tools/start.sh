@@ -2,9 +2,9 @@
 # npm start: a fresh clone to four running services on the real stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NX_DAEMON=false KAFKAJS_NO_PARTITIONER_WARNING=1
+export NX_DAEMON=false NX_NO_CLOUD=true KAFKAJS_NO_PARTITIONER_WARNING=1
 bash tools/ensure-deps.sh
 node tools/stack/mysql.mjs
 node tools/stack/kafka.mjs start
-node tools/build.mjs
+npx nx run-many -t build --output-style=static  # each service compiled to dist/ (tools/build.mjs)
 exec node tools/start-services.mjs

@@ -13,7 +13,7 @@ step "lint (module boundaries)"; npx nx show projects >/dev/null; npx eslint .
 step "typecheck"; npx tsc -p tsconfig.json
 step "unit"; npx jest --selectProjects unit --ci
 step "integration (real Kafka + MySQL)"; npx jest --selectProjects integration --ci --runInBand --forceExit
-step "build (the services compiled, as npm start runs them)"; node tools/build.mjs
+step "build (the services compiled, as npm start runs them)"; npx nx run-many -t build --output-style=static
 step "end-to-end (the four services as a client sees them, compiled)"; AUDX_RUN_COMPILED=1 npx jest --selectProjects e2e --ci --runInBand --forceExit
 step "fault tests (SIGKILL, broker and MySQL restarts, poison messages)"; npx jest --selectProjects faults --ci --runInBand --forceExit
 step "done in $(( $(date +%s) - started ))s"
