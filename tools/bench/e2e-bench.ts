@@ -245,19 +245,21 @@ async function main() {
   const stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { LOG_LEVEL: 'info' });
   const rss = new RssSampler(stack);
   rss.start();
-  // the step logs of every share and of every import apply that took a second or more
+  // the step logs of every share, every publication and every import apply that took a second or more
   const steps: string[] = [];
-  let partial = '';
-  stack.service('identity-reconciliation').watchOutput((chunk) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.includes('"stepsMs"') && !line.includes('"msg":"import applied"')) continue;
-      const entry = JSON.parse(line) as { msg: string; stepsMs?: Record<string, number>; steps?: Record<string, number>; ms?: number; matched?: number; identifiers?: number };
-      if (entry.stepsMs) steps.push(`${entry.msg} (${entry.identifiers} identifiers): ${JSON.stringify(entry.stepsMs)}`);
-      else if ((entry.ms ?? 0) >= 1000) steps.push(`${entry.msg} (${entry.matched} matched): ${JSON.stringify({ ...entry.steps, totalMs: entry.ms })}`);
-    }
-  });
+  for (const service of ['identity-reconciliation', 'audience-publication'] as const) {
+    let partial = '';
+    stack.service(service).watchOutput((chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.includes('"stepsMs"') && !line.includes('"msg":"import applied"')) continue;
+        const entry = JSON.parse(line) as { msg: string; stepsMs?: Record<string, number>; steps?: Record<string, number>; ms?: number; matched?: number; identifiers?: number; size?: number };
+        if (entry.stepsMs) steps.push(`${entry.msg} (${entry.identifiers ?? entry.size} identifiers): ${JSON.stringify(entry.stepsMs)}`);
+        else if ((entry.ms ?? 0) >= 1000) steps.push(`${entry.msg} (${entry.matched} matched): ${JSON.stringify({ ...entry.steps, totalMs: entry.ms })}`);
+      }
+    });
+  }
   try {
     const tenant = await stack.ims.tenant('bench');
     const identity = stack.url('identity-reconciliation');

@@ -17,6 +17,18 @@ import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
 import { publishedEventId, resyncEventId } from './published-event-id';
 
+/** Milliseconds per step of a publication, for its log line. */
+class Laps {
+  readonly ms: Record<string, number> = {};
+  private last = Date.now();
+
+  lap(step: string): void {
+    const now = Date.now();
+    this.ms[step] = now - this.last;
+    this.last = now;
+  }
+}
+
 export type PublishOutcome = 'published' | 'rejected' | 'superseded' | 'refused' | 'busy' | 'skipped';
 
 /**
@@ -137,8 +149,11 @@ export class PublishExport {
       const version = e.version!;
       if (audience.currentVersion !== version - 1) throw new Error(`export ${e.exportId} claimed version ${version} but the audience is at ${audience.currentVersion}`);
 
+      const laps = new Laps();
       const removed = e.baseExportId !== null ? await this.membership.closeListed(manager, audiencePk, exportPk, version) : await this.membership.closeRemoved(manager, audiencePk, exportPk, version);
+      laps.lap('close');
       const added = await this.membership.openAdded(manager, audiencePk, exportPk, version);
+      laps.lap('open');
       const size = audience.size - removed + added;
       const plan = outboundPlan(e.mode, { size, added, removed });
       const membership = this.membership;
@@ -157,6 +172,7 @@ export class PublishExport {
         this.files.write({ orgId: e.orgId, dpid: e.dpid, stamp, kind, gzip: e.outGzip!, maxLines: e.outMaxLines!, totalLines, lines: body });
       const written = await batch(e.stamp!, plan.kind, plan.lines, lines(plan.sections, plan.kind === 'overwrite'));
       const removals = plan.removals > 0 ? await batch(e.stamp! + 1, 'sync', plan.removals, lines(['removed'], false)) : { files: [], info: null };
+      laps.lap('files');
       this.crash.at('files', e.orgId);
 
       await this.audiences.insertVersion(manager, {
@@ -182,7 +198,8 @@ export class PublishExport {
         { id: publishedEventId(e.orgId, audience.audienceId, version), correlationId: e.exportId },
       );
       this.metrics.publishedLines.inc(plan.lines + plan.removals);
-      this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId, version, size, added, removed, files: written.files.length }, 'audience version published');
+      laps.lap('version');
+      this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId, version, size, added, removed, files: written.files.length, stepsMs: laps.ms }, 'audience version published');
       return 'published';
     });
     if (outcome === 'published') {
