@@ -166,15 +166,18 @@ describe('IMS (three replicas, real MySQL and Kafka)', () => {
       expect(Number(claims.created_at) + Number(claims.expires_in)).toBeCloseTo(Number(claims.exp) * 1000, -4);
     });
 
-    it('issues org tokens from url-encoded, multipart and query-string requests, on any replica', async () => {
+    it('issues org tokens from url-encoded, multipart and query-string requests (the secret in the body or a Basic header, never the URL), on any replica', async () => {
       const fields = { grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret, scope: 'read' };
       const multipart = new FormData();
       for (const [k, v] of Object.entries(fields)) multipart.append(k, v);
+      const basic = `Basic ${Buffer.from(`${reader.clientId}:${reader.clientSecret}`).toString('base64')}`;
       const answers = await Promise.all([
         http<{ access_token: string }>(`${a.url}/ims/token/v3`, form(fields)),
         http<{ access_token: string }>(`${b.url}/ims/token/v3`, { method: 'POST', body: multipart }),
-        http<{ access_token: string }>(`${c.url}/ims/token/v3?${new URLSearchParams(fields)}`, { method: 'POST' }),
+        http<{ access_token: string }>(`${c.url}/ims/token/v3?${new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' })}`, { method: 'POST', headers: { authorization: basic } }),
       ]);
+      const inUrl = await http<{ error: string; error_description: string }>(`${a.url}/ims/token/v3?${new URLSearchParams(fields)}`, { method: 'POST' });
+      expect(inUrl).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'client_secret must be sent in the request body or an Authorization: Basic header, never in the URL' } });
       for (const r of answers) {
         expect(r.status).toBe(200);
         expect(claimsOf(r.body.access_token)).toMatchObject({ client_id: reader.clientId, org: orgId, user_id: reader.technicalAccountId, sub: reader.technicalAccountId, scope: 'read', jti: expect.any(String) });

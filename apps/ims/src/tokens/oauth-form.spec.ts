@@ -47,6 +47,12 @@ describe('readOAuthForm', () => {
     expect(await failure(readOAuthForm(request('client_id=y', urlencoded, '/t?client_id=x'), 16384))).toMatchObject({ status: 400, code: 'invalid_request', description: 'parameter "client_id" given more than once' });
   });
 
+  it('refuses a client secret or a token in the URL, whatever the body holds', async () => {
+    for (const url of ['/ims/token/v3?client_id=x&client_secret=s', '/ims/invalidate_token/v2?token=t', '/t?client_secret=']) {
+      expect(await failure(readOAuthForm(request('grant_type=client_credentials', urlencoded, url), 16384))).toMatchObject({ status: 400, code: 'invalid_request', description: expect.stringMatching(/never in the URL$/) });
+    }
+  });
+
   it('answers 413 beyond the limit, declared or streamed', async () => {
     expect(await failure(readOAuthForm(request('a='.padEnd(2000, 'x'), urlencoded), 1024))).toMatchObject({ status: 413 });
     const streamed = request('a='.padEnd(2000, 'x'), { ...urlencoded, 'transfer-encoding': 'chunked' });

@@ -4,6 +4,8 @@ import busboy from 'busboy';
 import { OAuthError } from './oauth-error';
 
 const MAX_FIELDS = 32;
+/** Credentials never travel in a URL: proxies, access logs and browser histories keep URLs. */
+const BODY_ONLY = ['client_secret', 'token'];
 const MAX_NAME_LENGTH = 64;
 
 /** The parameters of an OAuth request; a parameter given twice is an error (RFC 6749 §3.1). */
@@ -16,6 +18,10 @@ export class OAuthForm {
     if (this.values.has(name)) throw OAuthError.invalidRequest(`parameter ${printable(name)} given more than once`);
     if (this.values.size >= MAX_FIELDS) throw OAuthError.invalidRequest(`more than ${MAX_FIELDS} parameters`);
     this.values.set(name, value);
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
   }
 
   get(name: string): string | undefined {
@@ -39,7 +45,14 @@ export type FormRequest = Readable & { headers: IncomingHttpHeaders; url?: strin
 export async function readOAuthForm(req: FormRequest, maxBytes: number): Promise<OAuthForm> {
   const form = new OAuthForm();
   const query = (req.originalUrl ?? req.url ?? '').split('?')[1];
-  if (query) parseUrlEncoded(query, form);
+  if (query) {
+    const fromUrl = new OAuthForm();
+    parseUrlEncoded(query, fromUrl);
+    for (const name of BODY_ONLY) {
+      if (fromUrl.has(name)) throw OAuthError.invalidRequest(`${name} must be sent in the request body${name === 'client_secret' ? ' or an Authorization: Basic header' : ''}, never in the URL`);
+    }
+    parseUrlEncoded(query, form);
+  }
   const declared = req.headers['content-length'];
   const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return form;
