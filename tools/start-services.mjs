@@ -34,7 +34,8 @@ function start(service) {
   // compiled by tools/build.mjs (start.sh runs it): no runtime compiler in every service
   const child = spawn(process.execPath, [...heap, `dist/apps/${service.name}/src/main.js`], {
     cwd: root,
-    env: { ...process.env, PORT: String(service.port), IMS_URL: process.env.IMS_URL ?? `http://127.0.0.1:${services[0].port}` },
+    // a local stack: development defaults (secrets, keys) are allowed here and nowhere by default
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', PORT: String(service.port), IMS_URL: process.env.IMS_URL ?? `http://127.0.0.1:${services[0].port}` },
     stdio: ['ignore', out, out],
   });
   child.on('exit', (code, signal) => {

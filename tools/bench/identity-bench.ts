@@ -67,7 +67,7 @@ async function main() {
   const env = benchEnv();
   const reuse = process.env.BENCH_DATABASE;
   const database = reuse ?? `audx_bench_identity_${env.namespace}`.replace(/[^a-z0-9_]/g, '_');
-  const config = IdentityEnvSchema.parse({ MYSQL_URL: env.mysqlUrl });
+  const config = IdentityEnvSchema.parse({ NODE_ENV: 'test', MYSQL_URL: env.mysqlUrl });
   const dataSource = await openSchema({ url: env.mysqlUrl, database, poolSize: 4, entities: [], migrations });
   const logger = pino({ level: 'info' });
   // the parts of ServiceRuntime the feature classes use: the schema and transactions with an outbox

@@ -10,10 +10,13 @@ describe('IMS config', () => {
     expect(issuerOf(config)).toBe('http://127.0.0.1:4100');
   });
 
-  it('refuses the development admin secret and key encryption key in production', () => {
+  it.each([
+    ['in production', { NODE_ENV: 'production' }],
+    ['when NODE_ENV is unset (production unless development is asked for)', {}],
+  ])('refuses the development admin secret and key encryption key %s', (_, env: Record<string, string>) => {
     let error: unknown;
     try {
-      loadImsConfig({ NODE_ENV: 'production' });
+      loadImsConfig(env);
     } catch (err) {
       error = err;
     }
@@ -37,8 +40,9 @@ describe('IMS config', () => {
   });
 
   it('reads the trusted proxies as a list of addresses and ranges, none by default', () => {
-    expect(loadImsConfig({}).IMS_TRUSTED_PROXIES).toEqual([]);
-    expect(loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,fd00::/8' }).IMS_TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
+    const dev = { NODE_ENV: 'development' };
+    expect(loadImsConfig(dev).IMS_TRUSTED_PROXIES).toEqual([]);
+    expect(loadImsConfig({ ...dev, IMS_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,fd00::/8' }).IMS_TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
     expect(() => loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/8,ingress.local' })).toThrow('IMS_TRUSTED_PROXIES: must be IP addresses or CIDR ranges');
     expect(() => loadImsConfig({ IMS_TRUSTED_PROXIES: '10.0.0.0/40' })).toThrow('IMS_TRUSTED_PROXIES');
   });

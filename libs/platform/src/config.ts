@@ -19,7 +19,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 /** Variables every service shares; each app extends this with its own. */
 export const BaseEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Unset means production: development secrets are refused unless development is asked for (npm start does). */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
   KAFKA_BROKERS: z
