@@ -14,7 +14,8 @@ export function requestContext(logger: Logger, metrics: Metrics) {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path.split('/').slice(0, 3).join('/'));
+      // a label is a route pattern or one fixed word, never the path a client chose: labels stay few
+      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'unrouted');
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       if (req.path === '/health' || req.path === '/ready' || req.path === '/metrics') return;
       logger.info(
