@@ -63,6 +63,7 @@ export class ServiceRuntime {
     this.registerOutboxGauges();
     const admin = kafka.admin({ retry: { retries: 0 } });
     let adminConnected = false;
+    this.readiness.logTo(options.logger);
     this.readiness.register('mysql', () => pingSchema(dataSource));
     this.readiness.register('kafka', async () => {
       if (!adminConnected) {
