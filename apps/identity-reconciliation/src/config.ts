@@ -4,6 +4,8 @@ import { BaseEnvSchema, loadConfig, portVar } from '@audx/platform';
 
 /** Development default: convenient locally, refused when NODE_ENV=production. */
 export const DEV_DATA_SOURCE_KEY_ENCRYPTION_KEY = Buffer.from('audx-identity-dev-only-seal-key1').toString('base64');
+/** The default docker-compose.yml publishes for its local stack: as public as the development one. */
+export const COMPOSE_DATA_SOURCE_KEY_ENCRYPTION_KEY = 'i66d1setFcDl7DBiD/Lxz2Nnlxbr/RZIcoRCPlgCZm4=';
 
 const hostList = z
   .string()
@@ -57,10 +59,10 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   /** Seals data sources' AES keys at rest (32 bytes, hex or base64); losing it loses those keys. */
   DATA_SOURCE_KEY_ENCRYPTION_KEY: atRestKeyVar(DEV_DATA_SOURCE_KEY_ENCRYPTION_KEY),
 }).superRefine((c, ctx) => {
-  if (c.NODE_ENV === 'production' && isDevelopmentKey(c.DATA_SOURCE_KEY_ENCRYPTION_KEY, DEV_DATA_SOURCE_KEY_ENCRYPTION_KEY)) {
+  if (c.NODE_ENV === 'production' && isDevelopmentKey(c.DATA_SOURCE_KEY_ENCRYPTION_KEY, DEV_DATA_SOURCE_KEY_ENCRYPTION_KEY, COMPOSE_DATA_SOURCE_KEY_ENCRYPTION_KEY)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['DATA_SOURCE_KEY_ENCRYPTION_KEY'], message: 'the development default must not be used in production; set a key' });
   }
 });
 export type IdentityConfig = z.infer<typeof IdentityEnvSchema>;
 
-export const loadIdentityConfig = (): IdentityConfig => loadConfig(IdentityEnvSchema);
+export const loadIdentityConfig = (env: NodeJS.ProcessEnv = process.env): IdentityConfig => loadConfig(IdentityEnvSchema, env);

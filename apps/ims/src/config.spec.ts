@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '@audx/platform';
 import { DEV_ADMIN_CLIENT_SECRET, DEV_KEY_ENCRYPTION_KEY, issuerOf, loadImsConfig } from './config';
 
@@ -28,6 +30,20 @@ describe('IMS config', () => {
     expect(() =>
       loadImsConfig({ NODE_ENV: 'production', IMS_ADMIN_CLIENT_SECRET: 'a-real-secret-of-enough-length', IMS_KEY_ENCRYPTION_KEY: Buffer.from(DEV_KEY_ENCRYPTION_KEY, 'base64').toString('hex') }),
     ).toThrow(ConfigError);
+  });
+
+  it('refuses under production the secrets docker-compose.yml publishes for its local stack', () => {
+    const compose = fs.readFileSync(path.join(__dirname, '../../../docker-compose.yml'), 'utf8');
+    const published = (name: string) => new RegExp(`${name}: \\$\\{${name}:-([^}]+)\\}`).exec(compose)?.[1];
+    const secret = published('IMS_ADMIN_CLIENT_SECRET');
+    const key = published('IMS_KEY_ENCRYPTION_KEY');
+    expect(secret).toBeDefined();
+    expect(key).toBeDefined();
+    const real = { NODE_ENV: 'production', IMS_ADMIN_CLIENT_SECRET: 'a-real-secret-of-enough-length', IMS_KEY_ENCRYPTION_KEY: 'ab'.repeat(32) };
+    expect(() => loadImsConfig(real)).not.toThrow();
+    expect(() => loadImsConfig({ ...real, IMS_ADMIN_CLIENT_SECRET: secret! })).toThrow('IMS_ADMIN_CLIENT_SECRET: the development default must not be used in production');
+    expect(() => loadImsConfig({ ...real, IMS_KEY_ENCRYPTION_KEY: key! })).toThrow('IMS_KEY_ENCRYPTION_KEY: the development default must not be used in production');
+    expect(() => loadImsConfig({ ...real, NODE_ENV: 'development', IMS_ADMIN_CLIENT_SECRET: secret!, IMS_KEY_ENCRYPTION_KEY: key! })).not.toThrow();
   });
 
   it('accepts real secrets in production and rejects malformed values', () => {

@@ -6,6 +6,9 @@ import { isAddressOrRange } from './tokens/client-address';
 /** Development defaults: convenient locally, refused when NODE_ENV=production. */
 export const DEV_ADMIN_CLIENT_SECRET = 'audx-ims-dev-only-admin-secret';
 export const DEV_KEY_ENCRYPTION_KEY = Buffer.from('audx-ims-dev-only-key-encrypt-01').toString('base64');
+/** The defaults docker-compose.yml publishes for its local stack: as public as the development ones. */
+export const COMPOSE_ADMIN_CLIENT_SECRET = 'local-dev-operator-secret';
+export const COMPOSE_KEY_ENCRYPTION_KEY = 'bcTmhnhfFW6H1Vw9gINXbv8R6Z4R6k4wwa+r94XKya0=';
 
 const seconds = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -41,10 +44,10 @@ export const ImsEnvSchema = BaseEnvSchema.extend({
   IMS_FORM_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
 }).superRefine((c, ctx) => {
   if (c.NODE_ENV !== 'production') return;
-  if (c.IMS_ADMIN_CLIENT_SECRET === DEV_ADMIN_CLIENT_SECRET) {
+  if (c.IMS_ADMIN_CLIENT_SECRET === DEV_ADMIN_CLIENT_SECRET || c.IMS_ADMIN_CLIENT_SECRET === COMPOSE_ADMIN_CLIENT_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['IMS_ADMIN_CLIENT_SECRET'], message: 'the development default must not be used in production; set a secret' });
   }
-  if (isDevelopmentKey(c.IMS_KEY_ENCRYPTION_KEY, DEV_KEY_ENCRYPTION_KEY)) {
+  if (isDevelopmentKey(c.IMS_KEY_ENCRYPTION_KEY, DEV_KEY_ENCRYPTION_KEY, COMPOSE_KEY_ENCRYPTION_KEY)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['IMS_KEY_ENCRYPTION_KEY'], message: 'the development default must not be used in production; set a key' });
   }
 });
