@@ -97,7 +97,7 @@ export class ImportsService {
         throw err;
       }
       const status = err instanceof DomainError && err.status === 422 ? 'rejected' : 'failed';
-      await this.imports.markEnded(seq, status, err instanceof Error ? err.message : String(err));
+      await this.imports.markEnded(seq, status, failureReasonOf(err));
       if (!(err instanceof DomainError)) this.logger.error({ err, importId }, 'import failed');
       throw err;
     } finally {
@@ -133,4 +133,11 @@ export class ImportsService {
  */
 function unreadable(err: unknown): boolean {
   return err instanceof DomainError && [400, 413, 415].includes(err.status) && err.code !== 'client_aborted';
+}
+
+/** What GET /v1/imports says of a failure: the client's own mistake as it was told, anything else as one stable sentence (the cause is logged, never shown: it names hosts, tables or paths). */
+export const INTERNAL_FAILURE = 'the service could not hand the import on (a broker or database failure, logged with the import id); send the file again';
+
+export function failureReasonOf(err: unknown): string {
+  return err instanceof DomainError ? err.message : INTERNAL_FAILURE;
 }

@@ -6,10 +6,10 @@ import { createGunzip } from 'node:zlib';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OrgIdSchema } from '@audx/contracts';
-import { APP_CONFIG, LOGGER } from '@audx/platform';
+import { APP_CONFIG, DomainError, LOGGER } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { DEFAULT_DATA_SOURCE, DataSourceReplica } from '../data-sources/data-source-replica.repository';
-import { ImportsService } from '../imports/imports.service';
+import { ImportsService, failureReasonOf } from '../imports/imports.service';
 import { ByteLimit, InflationGuard } from '../parsing/byte-guards';
 import { isSafeFileName, parseAamFileName } from '../parsing/file-name';
 import type { ImportFormat } from '../parsing/formats';
@@ -195,9 +195,9 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const facts = parseAamFileName(first);
       const format: ImportFormat | null = facts?.format ?? (first.endsWith('.ndjson') || first.endsWith('.ndjson.gz') ? 'ndjson' : null);
-      if (!format) throw new Error('not an AAM file name nor .ndjson: cannot tell the format');
+      if (!format) throw new DomainError('unknown_format', 'not an AAM file name nor .ndjson: cannot tell the format', 422);
       const dataSource = facts ? await this.dataSources.findByDpid(orgId, facts.dpid) : await this.dataSources.find(orgId, DEFAULT_DATA_SOURCE);
-      if (!dataSource) throw new Error(`no data source of this org has DPID ${facts?.dpid}`);
+      if (!dataSource) throw new DomainError('unknown_data_source', `no data source of this org has DPID ${facts?.dpid}`, 422);
       result = await this.imports.run(
         orgId,
         'inbox',
@@ -209,7 +209,9 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       );
     } catch (err) {
       outcome = 'failed';
-      result = { error: err instanceof Error ? err.message : String(err) };
+      // the receipt sits in the org's folder: its own mistakes as told, anything else as one sentence
+      result = { error: failureReasonOf(err) };
+      if (!(err instanceof DomainError)) this.logger.error({ err, orgId, files: files.length }, 'inbox batch failed');
     } finally {
       clearInterval(heartbeat);
     }
