@@ -82,7 +82,10 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
       [client.orgId, importId, nextSequence(), JSON.stringify({ target: 'nothing', hashed: false, encrypted: false })],
     );
     expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'the import could not be applied after 5 attempts')]);
-    expect(await client.ok('GET', `/v1/imports/${importId}`)).toMatchObject({ status: 'failed', error: expect.stringMatching(/unknown column/i) });
+    // the import says why in a sentence; the driver's message (SQL, columns) stays in the log
+    const failed = await client.ok<{ status: string; error: string }>('GET', `/v1/imports/${importId}`);
+    expect(failed).toMatchObject({ status: 'failed', error: 'the import could not be applied after 5 attempts' });
+    expect(JSON.stringify(failed)).not.toMatch(/column|ER_|SQL|select|insert/i);
   });
 
   it('dead-letters a last chunk without totals, so its import is abandoned rather than applied short', async () => {

@@ -6,10 +6,12 @@ import type { PublicationConfig } from '../config';
 import { ExportQueueSignal } from '../exports/export-queue.signal';
 import { ExportsRepository } from '../exports/exports.repository';
 import { PublishExport, PublishOutcome } from './publish-export.usecase';
+import { VersionPruner } from './version-pruner';
 
+/** What an export shows while its publication fails and is retried. */
+export const PUBLICATION_RETRYING = 'publishing failed and is being retried (a database or file failure, logged with the export)';
 /** How often audiences are checked for versions a crashed publication left unpruned. */
 const PRUNE_SWEEP_MS = 60_000;
-import { VersionPruner } from './version-pruner';
 
 /**
  * The publication worker of this process: takes assembled exports oldest first (the exports table
@@ -72,7 +74,8 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
         this.failures.set(exportPk, { count, retryAt: Date.now() + Math.min(60_000, 500 * 2 ** count) });
         const message = err instanceof Error ? err.message : String(err);
         this.logger.error({ exportPk, attempt: count, err: message }, 'publication failed; will retry');
-        await this.exports.noteError(exportPk, message).catch(() => undefined);
+        // GET /v1/exports shows this: a stable sentence, never the driver's message (logged above)
+        await this.exports.noteError(exportPk, PUBLICATION_RETRYING).catch(() => undefined);
         continue;
       }
       // housekeeping of a finished export: a failure here is not a publication failure (the sweeps below retry it)

@@ -123,17 +123,18 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error({ importPk, attempts, err: message }, 'applying an import failed');
       if (attempts >= MAX_ATTEMPTS) {
-        await this.giveUp(importPk, message).catch((e: unknown) => this.logger.error({ importPk, err: String(e) }, 'marking an import failed failed'));
+        await this.giveUp(importPk).catch((e: unknown) => this.logger.error({ importPk, err: String(e) }, 'marking an import failed failed'));
         this.failures.delete(importPk);
       }
     }
   }
 
-  /** Marks the import failed and tells segment-ingestion, in one transaction (the detail stays here). */
-  private async giveUp(importPk: string, error: string): Promise<void> {
+  /** Marks the import failed and tells segment-ingestion, in one transaction (the cause is in the log, never in the import). */
+  private async giveUp(importPk: string): Promise<void> {
+    const reason = `the import could not be applied after ${MAX_ATTEMPTS} attempts`;
     await this.runtime.transaction(async (manager, outbox) => {
-      const imp = await this.imports.markFailed(manager, importPk, error);
-      if (imp) outbox.add(Topics.segmentReconciled, imp.orgId, reconciliationFailed(imp.importId, `the import could not be applied after ${MAX_ATTEMPTS} attempts`));
+      const imp = await this.imports.markFailed(manager, importPk, reason);
+      if (imp) outbox.add(Topics.segmentReconciled, imp.orgId, reconciliationFailed(imp.importId, reason));
     });
   }
 
