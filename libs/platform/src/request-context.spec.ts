@@ -24,4 +24,14 @@ describe('requestContext', () => {
     const routes = new Set((await metrics.httpDuration.get()).values.map((v) => String(v.labels.route)));
     expect([...routes].sort()).toEqual(['/v1/lists/:listId', 'unmatched', 'unrouted']);
   });
+
+  it('logs the route pattern, never the path with its recipient id', () => {
+    const lines: string[] = [];
+    const middleware = requestContext(pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }), new Metrics('test'));
+    serve(middleware, '/v1/recipients/jane.doe@example.org', 200, '/v1/recipients/:recipientId');
+    serve(middleware, '/r/jane.doe@example.org', 404);
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('jane.doe');
+    expect(JSON.parse(lines[0])).toMatchObject({ msg: 'request', route: '/v1/recipients/:recipientId', status: 200 });
+  });
 });

@@ -18,10 +18,8 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'unrouted');
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       if (req.path === '/health' || req.path === '/ready' || req.path === '/metrics') return;
-      logger.info(
-        { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000), org: req.header('x-gw-ims-org-id') },
-        'request',
-      );
+      // the route pattern, not the path: a path carries recipient ids, visitor ids and file names
+      logger.info({ requestId: req.id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), org: req.header('x-gw-ims-org-id') }, 'request');
     });
     next();
   };
