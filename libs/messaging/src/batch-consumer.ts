@@ -202,12 +202,17 @@ export class BatchConsumer {
     const scope = outsideWriteScopeOf(topic);
     if (!scope || !this.o.authorize) return parsed;
     const out: Parsed[] = [];
+    // a producer sends many events with one token: each (token, org) is verified once per slice
+    const verdicts = new Map<string, ReturnType<EventAuthorizer>>();
     for (const p of parsed) {
       if ('error' in p) {
         out.push(p);
         continue;
       }
-      const verdict = await this.o.authorize(topic, scope, p.envelope, p.message.headers);
+      const key = `${String(p.message.headers?.authorization ?? '')}\u0000${p.envelope.orgId}`;
+      let pending = verdicts.get(key);
+      if (!pending) verdicts.set(key, (pending = this.o.authorize(topic, scope, p.envelope, p.message.headers)));
+      const verdict = await pending;
       // not the event's fault: fail the batch, commit nothing, and let it be fetched again
       if (!verdict.ok && verdict.unavailable) throw new Error(`cannot authorize ${topic} events now: ${verdict.reason}`);
       out.push(verdict.ok ? p : { message: p.message, error: `unauthorized: ${verdict.reason}` });

@@ -13,3 +13,4 @@ export * from './paging';
 export * from './zod-body.pipe';
 export * from './json-body';
 export * from './discard-body';
+export * from './step-timer';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MarketingActions, Topics } from '@audx/contracts';
-import { APP_CONFIG, LOGGER, ServiceRuntime } from '@audx/platform';
+import { APP_CONFIG, LOGGER, ServiceRuntime, StepTimer } from '@audx/platform';
 import type { Logger } from 'pino';
 import { AudiencesRepository } from '../audiences/audiences.repository';
 import { audienceDisplayName, segmentSidOf } from '../audiences/audience-identity';
@@ -16,18 +16,6 @@ import type { OutboundKind } from '../outbound/outbound-naming';
 import { CrashHook } from './crash-hook';
 import { FileClockRepository } from './file-clock.repository';
 import { publishedEventId, resyncEventId } from './published-event-id';
-
-/** Milliseconds per step of a publication, for its log line. */
-class Laps {
-  readonly ms: Record<string, number> = {};
-  private last = Date.now();
-
-  lap(step: string): void {
-    const now = Date.now();
-    this.ms[step] = now - this.last;
-    this.last = now;
-  }
-}
 
 export type PublishOutcome = 'published' | 'rejected' | 'superseded' | 'refused' | 'busy' | 'skipped';
 
@@ -149,7 +137,7 @@ export class PublishExport {
       const version = e.version!;
       if (audience.currentVersion !== version - 1) throw new Error(`export ${e.exportId} claimed version ${version} but the audience is at ${audience.currentVersion}`);
 
-      const laps = new Laps();
+      const laps = new StepTimer();
       const removed = e.baseExportId !== null ? await this.membership.closeListed(manager, audiencePk, exportPk, version) : await this.membership.closeRemoved(manager, audiencePk, exportPk, version);
       laps.lap('close');
       const added = await this.membership.openAdded(manager, audiencePk, exportPk, version);
@@ -199,7 +187,7 @@ export class PublishExport {
       );
       this.metrics.publishedLines.inc(plan.lines + plan.removals);
       laps.lap('version');
-      this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId, version, size, added, removed, files: written.files.length, stepsMs: laps.ms }, 'audience version published');
+      this.logger.info({ exportId: e.exportId, audienceId: audience.audienceId, version, size, added, removed, files: written.files.length, stepsMs: laps.laps }, 'audience version published');
       return 'published';
     });
     if (outcome === 'published') {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { ShareRecord, audienceIdOf } from '@audx/contracts';
-import { APP_CONFIG, Errors, LOGGER, ServiceRuntime } from '@audx/platform';
+import { APP_CONFIG, Errors, LOGGER, ServiceRuntime, StepTimer } from '@audx/platform';
 import { ChangeLog } from '../changes/change-log';
 import type { OrgClock } from '../changes/change-log.repository';
 import { newExportId } from '../common/ids';
@@ -18,18 +18,6 @@ import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-res
 import { MemberContribution, SHARE_CANDIDATES, ShareCounts, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
-
-/** Milliseconds per step of a share, for its log line. */
-class StepTimer {
-  readonly laps: Record<string, number> = {};
-  private last = Date.now();
-
-  lap(step: string): void {
-    const now = Date.now();
-    this.laps[step] = now - this.last;
-    this.last = now;
-  }
-}
 
 /** A change to at most this many members (or a quarter of the list) is recomputed member by member. */
 const RECOMPUTE_ALL_ABOVE = 10000;

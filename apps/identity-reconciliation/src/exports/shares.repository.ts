@@ -62,7 +62,6 @@ export type ShareScope = 'all' | 'changed';
 const NOW = 'share_now';
 /** The members a `changed` share recomputes (a temporary table of the share's connection). */
 export const SHARE_CANDIDATES = 'share_candidates';
-const CANDIDATES = SHARE_CANDIDATES;
 const DIFF = 'share_diff';
 const ZERO = Buffer.alloc(16);
 
@@ -93,7 +92,7 @@ export class SharesRepository {
 
   async openWork(manager: EntityManager): Promise<void> {
     await this.closeWork(manager);
-    await manager.query(`CREATE TEMPORARY TABLE ${CANDIDATES} (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB`);
+    await manager.query(`CREATE TEMPORARY TABLE ${SHARE_CANDIDATES} (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB`);
     await manager.query(
       `CREATE TEMPORARY TABLE ${NOW} (rid BIGINT NOT NULL, id_hash BINARY(16) NOT NULL, state TINYINT NOT NULL, identifier VARCHAR(1024) NULL,
        PRIMARY KEY (rid, id_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
@@ -105,7 +104,7 @@ export class SharesRepository {
   }
 
   async closeWork(manager: EntityManager): Promise<void> {
-    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${CANDIDATES}, ${NOW}, ${DIFF}`);
+    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${SHARE_CANDIDATES}, ${NOW}, ${DIFF}`);
   }
 
   /**
@@ -121,10 +120,10 @@ export class SharesRepository {
     );
     if (Number(wide.n) > 0) return null;
     let n = 0;
-    n += affected(await manager.query(`INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT c.rid FROM share_changes c WHERE ${window} AND c.kind = ${KIND.recipient}`, [orgId, from, to]));
+    n += affected(await manager.query(`INSERT IGNORE INTO ${SHARE_CANDIDATES} (rid) SELECT c.rid FROM share_changes c WHERE ${window} AND c.kind = ${KIND.recipient}`, [orgId, from, to]));
     n += affected(
       await manager.query(
-        `INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT r.rid FROM share_changes c JOIN recipients r ON r.org_id = c.org_id AND r.recipient_id = c.recipient_id
+        `INSERT IGNORE INTO ${SHARE_CANDIDATES} (rid) SELECT r.rid FROM share_changes c JOIN recipients r ON r.org_id = c.org_id AND r.recipient_id = c.recipient_id
           WHERE ${window} AND c.kind = ${KIND.recipientId}`,
         [orgId, from, to],
       ),
@@ -139,7 +138,7 @@ export class SharesRepository {
     for (let i = 0; i < imports.length; i += 1000) {
       const sequences = imports.slice(i, i + 1000).map((r) => r.import_seq);
       n += affected(
-        await manager.query(`INSERT IGNORE INTO ${CANDIDATES} (rid) SELECT rid FROM list_members WHERE list_pk = ? AND changed_seq IN (${placeholders(sequences.length)})`, [
+        await manager.query(`INSERT IGNORE INTO ${SHARE_CANDIDATES} (rid) SELECT rid FROM list_members WHERE list_pk = ? AND changed_seq IN (${placeholders(sequences.length)})`, [
           listPk,
           ...sequences,
         ]),
@@ -156,7 +155,7 @@ export class SharesRepository {
     const from =
       scope === 'all'
         ? 'list_members lm'
-        : `${CANDIDATES} k JOIN list_members lm ON lm.list_pk = ? AND lm.rid = k.rid`;
+        : `${SHARE_CANDIDATES} k JOIN list_members lm ON lm.list_pk = ? AND lm.rid = k.rid`;
     const fromParams = scope === 'all' ? [] : [listPk];
     const has = `(r.blocklisted = 0 AND ${source.expr} IS NOT NULL)`;
     await manager.query(
@@ -184,7 +183,7 @@ export class SharesRepository {
    * audience holds for them), with the count it had; answers the target's new counts.
    */
   async diff(manager: EntityManager, targetPk: string, scope: ShareScope, before: ShareCounts): Promise<ShareCounts> {
-    const held = scope === 'all' ? 'share_members sm' : `${CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`;
+    const held = scope === 'all' ? 'share_members sm' : `${SHARE_CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`;
     const heldParams = scope === 'all' ? [] : [targetPk];
     const count = (table: string, where: string, params: unknown[]) =>
       rows<{ members: string; with_id: string; blocked: string | null }>(
@@ -264,7 +263,7 @@ export class SharesRepository {
         [targetPk],
       );
     } else {
-      await manager.query(`DELETE sm FROM ${CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`, [targetPk]);
+      await manager.query(`DELETE sm FROM ${SHARE_CANDIDATES} k JOIN share_members sm ON sm.target_pk = ? AND sm.rid = k.rid`, [targetPk]);
     }
     await manager.query(
       `INSERT INTO share_members (target_pk, rid, id_hash, state) SELECT ?, rid, id_hash, state FROM ${NOW} ORDER BY rid, id_hash

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { SegmentReconciled, Topics, reconciliationFailed } from '@audx/contracts';
 import { BackgroundLoop, type OutboxWriter } from '@audx/messaging';
-import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, StepTimer } from '@audx/platform';
 import { ChangeLog } from '../changes/change-log';
 import { retryOnDeadlock } from '../common/deadlock';
 import { toJsonArray } from '../common/sql';
@@ -163,20 +163,14 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async applyLocked(manager: EntityManager, outbox: OutboxWriter, imp: ImportRecord): Promise<{ report: SegmentReconciled; steps: Record<string, number> }> {
     const S = imp.sequence;
-    const steps: Record<string, number> = {};
-    let mark = Date.now();
-    const lap = (name: string) => {
-      const now = Date.now();
-      steps[name] = now - mark;
-      mark = now;
-    };
+    const steps = new StepTimer();
     await this.work.openWorkTables(manager);
 
     // 1. every staged row to its recipients, set-based, probing the indexes in key order; rid 0
     //    marks an identifier nothing matched (one may match several recipients: a shared email)
     const resolution = resolutionSteps(imp.plan, imp.orgId, imp.importPk);
     if (resolution) await this.work.resolve(manager, resolution);
-    lap('resolveMs');
+    steps.lap('resolveMs');
 
     // 2. the list of each segment, created on demand and locked; a list replaced by a later full import is left alone
     // (an import through a data source the org does not have creates no list: everything is unmatched)
@@ -191,12 +185,12 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
 
     // 3. adds then removes, straight from the join, where this import is the latest writer
     await this.work.writeMemberships(manager, S);
-    lap('writeMs');
+    steps.lap('writeMs');
 
     // 4. full mode: whoever the file did not touch leaves the list, unless a later import put them there
     const written = touched.filter((t) => !t.skip);
     if (imp.mode === 'full') for (const t of written) await this.work.removeUntouched(manager, t.list.listPk, S);
-    lap('replaceMs');
+    steps.lap('replaceMs');
 
     // 5. what changed: the rows whose presence this import flipped
     const byList = new Map<string, { added: number; removed: number }>();
@@ -238,8 +232,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     await this.work.markApplied(manager, imp.importPk, report);
     outbox.add(Topics.segmentReconciled, imp.orgId, report);
     for (const o of outcomes) outbox.add(Topics.listUpdated, imp.orgId, { listId: o.listId, size: o.size, added: o.added, removed: o.removed, cause: 'import' });
-    lap('reportMs');
-    return { report, steps };
+    steps.lap('reportMs');
+    return { report, steps: steps.laps };
   }
 
   /** Deletes the staging rows of applied imports, a slice per statement (the report stays). */
