@@ -37,6 +37,7 @@ import { ImportsRepository } from '../../apps/identity-reconciliation/src/import
 import { ListsRepository } from '../../apps/identity-reconciliation/src/lists/lists.repository';
 import { migrations } from '../../apps/identity-reconciliation/src/migrations';
 import { RecipientsRepository } from '../../apps/identity-reconciliation/src/recipients/recipients.repository';
+import { recipientKeySql } from '../../apps/identity-reconciliation/src/recipients/recipient-key';
 import { RecipientsService } from '../../apps/identity-reconciliation/src/recipients/recipients.service';
 import { VisitorsRepository } from '../../apps/identity-reconciliation/src/visitors/visitors.repository';
 import { VisitorsService } from '../../apps/identity-reconciliation/src/visitors/visitors.service';
@@ -232,8 +233,9 @@ async function baseline(dataSource: DataSource): Promise<void> {
         ? `INSERT IGNORE INTO base_members (rid) SELECT r.rid FROM base_ids s
            JOIN visitors v ON v.org_id = ? AND v.visitor_id = s.user_id
            JOIN recipients r ON r.org_id = v.org_id AND r.recipient_id = v.recipient_id`
-        : 'INSERT IGNORE INTO base_members (rid) SELECT r.rid FROM base_ids s JOIN recipients r ON r.org_id = ? AND r.email_sha256 = UNHEX(s.user_id)';
-    const joinSecs = await timed(() => runner.query(join, [ORG]));
+        : `INSERT IGNORE INTO base_members (rid) SELECT r.rid FROM base_ids s
+           JOIN recipients r ON r.email_k = ${recipientKeySql('?', 'UNHEX(s.user_id)')} AND r.org_id = ? AND r.email_sha256 = UNHEX(s.user_id)`;
+    const joinSecs = await timed(() => runner.query(join, KIND === 'visitor' ? [ORG] : [ORG, ORG]));
     const [{ n }] = await runner.query('SELECT COUNT(*) AS n FROM base_members');
     report('identity.baseline', {
       identifiers: N,

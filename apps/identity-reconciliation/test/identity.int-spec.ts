@@ -1,6 +1,7 @@
 import { Topics, audienceIdOf } from '@audx/contracts';
-import { aesEncrypt, aesKey, sha256Hex } from '@audx/identifiers';
+import { aesEncrypt, aesKey, sha256, sha256Hex } from '@audx/identifiers';
 import { TestStack, connectDatabase, json, testDatabase, waitFor } from '@audx/testing';
+import { recipientKey, recipientKeySql } from '../src/recipients/recipient-key';
 import { DeadLetters, IdentityClient, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
 
 const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
@@ -288,6 +289,44 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
         expect({ ds: c.ds, matched: report.matched, unmatched: report.unmatched, invalid: report.invalid }).toEqual({ ds: c.ds, matched: c.matched, unmatched: c.unmatched, invalid: c.invalid });
         expect({ ds: c.ds, members: await a.members((await a.listOf(c.ds, '500'))!.listId) }).toEqual({ ds: c.ds, members: c.expected });
       }
+    });
+
+    it('matches declared IDs by an 8-byte lookup key but never on it alone: a colliding key of the org or of another org is no match', async () => {
+      await a.upsertRecipients([
+        { recipientId: 'col-real', email: 'real@example.org' },
+        { recipientId: 'col-decoy', email: 'decoy@example.org' },
+        { recipientId: 'col-decoy2', email: 'decoy2@example.org' },
+      ]);
+      await b.upsertRecipients([{ recipientId: 'col-other-org', email: 'elsewhere@example.org' }]);
+      const db = await connectDatabase(testDatabase('audx_identity'));
+      try {
+        // keys written by the service (JS) equal the SQL form the migration and the import join use
+        const [same] = await db.query(`SELECT COUNT(*) AS n, SUM(email_k = ${recipientKeySql('org_id', 'email_sha256')}) AS ok FROM recipients WHERE email_k IS NOT NULL`);
+        const counts = (same as { n: number; ok: string }[])[0];
+        expect(Number(counts.ok)).toBe(Number(counts.n));
+        // force collisions: each decoy row carries the key of an email it does not hold
+        const force = (org: string, recipientId: string, email: string) =>
+          db.query('UPDATE recipients SET email_k = ? WHERE org_id = ? AND recipient_id = ?', [recipientKey(a.orgId, sha256(email)), org, recipientId]);
+        await force(a.orgId, 'col-decoy', 'missing@example.org');
+        await force(a.orgId, 'col-decoy2', 'real@example.org');
+        await force(b.orgId, 'col-other-org', 'other-missing@example.org');
+      } finally {
+        await db.end();
+      }
+      const importId = await producers.sendImport(a.orgId, {
+        dataSource: 'email',
+        segments: [{ segmentId: '503' }],
+        members: ['missing@example.org', 'real@example.org', 'other-missing@example.org'].map((userId) => ({ userId, add: ['503'] })),
+      });
+      expect(await a.waitReconciled(importId)).toMatchObject({ matched: 1, unmatched: 2, invalid: 0 });
+      expect(await a.members((await a.listOf('email', '503'))!.listId)).toEqual(['col-real']);
+      expect((await a.unmatched(importId)).sort((x, y) => x.userId.localeCompare(y.userId))).toEqual([
+        { userId: 'missing@example.org', reason: 'not_found' },
+        { userId: 'other-missing@example.org', reason: 'not_found' },
+      ]);
+      // and a list query by email goes through the same key, checked the same way
+      const byQuery = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'by email', query: { all: [{ field: 'email', in: ['real@example.org', 'missing@example.org'] }] } });
+      expect(await a.members(byQuery.listId)).toEqual(['col-real']);
     });
 
     it('reports undecryptable values with their reason', async () => {

@@ -14,7 +14,8 @@ const WORK_TABLES = 't_keys, t_rkeys, t_match, t_lists';
 @Injectable()
 export class ImportApplyRepository {
   /**
-   * t_keys / t_rkeys: keys to look up, in key order; t_match: the recipients of each staged row
+   * t_keys / t_rkeys: keys to look up, in key order (key_k: a recipient lookup key, hit: still has
+   * a candidate after the check); t_match: the recipients of each staged row
    * with its segment op, in recipient order (so list memberships are written in key order, not at
    * random); t_lists: the lists written.
    */
@@ -22,14 +23,16 @@ export class ImportApplyRepository {
     await this.dropWorkTables(manager);
     await manager.query(
       `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
-       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL) ENGINE=InnoDB`,
+       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL, key_k BINARY(8) NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL,
+       hit TINYINT NOT NULL DEFAULT 0) ENGINE=InnoDB`,
     );
     await manager.query(
       `CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL,
        segment_id VARCHAR(19) NULL, op TINYINT NULL) ENGINE=InnoDB`,
     );
     await manager.query(
-      'CREATE TEMPORARY TABLE t_match (rid BIGINT NOT NULL, seq INT NOT NULL, n INT NOT NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL, PRIMARY KEY (rid, seq, n)) ENGINE=InnoDB',
+      `CREATE TEMPORARY TABLE t_match (rid BIGINT NOT NULL, seq INT NOT NULL, n INT NOT NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL,
+       key_hash BINARY(32) NULL, PRIMARY KEY (rid, seq, n)) ENGINE=InnoDB`,
     );
     await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
   }
@@ -40,7 +43,10 @@ export class ImportApplyRepository {
 
   /** Every staged row to its recipients (rid 0: nothing matched), through the match plan's statements. */
   async resolve(manager: EntityManager, steps: ResolutionStep[]): Promise<void> {
-    for (const step of steps) await manager.query(step.sql, step.params);
+    for (const step of steps) {
+      const changed = affected(await manager.query(step.sql, step.params));
+      if (changed > 0 && step.ifAffected) await this.resolve(manager, step.ifAffected);
+    }
   }
 
   async segments(manager: EntityManager, importPk: string): Promise<{ segmentId: string; labels: string }[]> {

@@ -43,13 +43,16 @@ describe(stageIdentifier.name, () => {
 });
 
 describe(resolutionSteps.name, () => {
-  it('sorts the keys, then joins declared keys, plain or hashed, on their SHA-256 index', () => {
+  it('sorts declared keys, plain or hashed, by lookup key, joins the key index, then checks org and digest on the row', () => {
     for (const m of [email, emailSha]) {
       const steps = resolutionSteps(planOf(m), 'ORG', '7')!;
-      expect(steps[0]).toMatchObject({ params: ['7'] });
-      expect(steps[0].sql).toContain('ORDER BY key_hash');
-      expect(steps[1].sql).toContain('r.email_sha256 = s.key_hash');
-      expect(steps[1].params).toEqual(['ORG']);
+      expect(steps[0]).toMatchObject({ params: ['ORG', '7'] });
+      expect(steps[0].sql).toContain('ORDER BY 4');
+      expect(steps[1].sql).toContain('r.email_k = s.key_k');
+      expect(steps[2].sql).toContain("r.org_id <> ? OR NOT (r.email_sha256 <=> m.key_hash)");
+      expect(steps[2].params).toEqual(['ORG']);
+      // identifiers whose only candidates failed the check come back as unmatched
+      expect(steps[2].ifAffected!.at(-1)!.sql).toContain('SELECT 0, seq, n');
     }
     const a = resolutionSteps(planOf(attr), 'ORG', '7')!;
     expect(a[1].params).toEqual(['ORG', 'loyalty']);

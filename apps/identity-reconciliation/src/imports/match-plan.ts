@@ -1,5 +1,6 @@
 import { aesDecrypt, isEmail, isPhone, isVisitorId, normalizeEmail, normalizePhone, parseSha256Hex, sha256 } from '@audx/identifiers';
 import type { Matcher } from '../data-sources/data-source';
+import { type KeyedColumn, recipientKeySql } from '../recipients/recipient-key';
 
 /** Staged identifier states (import_rows.status). */
 export const IdStatus = { pending: 0, invalid: 2, undecryptable: 3, unknownDataSource: 4 } as const;
@@ -76,6 +77,13 @@ export function stageIdentifier(userId: string, plan: MatchPlan, matcher: Matche
 
 const COLUMN = { recipientId: 'recipient_id', email: 'email', crmId: 'crm_id', phone: 'phone' } as const;
 
+/** One statement of an import's identifier resolution; `ifAffected` runs only when it changed rows. */
+export interface ResolutionStep {
+  sql: string;
+  params: unknown[];
+  ifAffected?: ResolutionStep[];
+}
+
 /**
  * The statements that resolve an import's staged rows into `t_match (rid, seq, n, segment op)`, rid 0 for
  * an identifier nothing matched (LEFT JOINs). Keys are looked up in key order: they are sorted
@@ -84,12 +92,6 @@ const COLUMN = { recipientId: 'recipient_id', email: 'email', crmId: 'crm_id', p
  * misses the buffer pool on nearly every probe once the index outgrows it. Column names come
  * from this table, never from input. Null when nothing can match (unknown data source).
  */
-/** One statement of an import's identifier resolution. */
-export interface ResolutionStep {
-  sql: string;
-  params: unknown[];
-}
-
 export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string): ResolutionStep[] | null {
   // sorted by recipient (the key of t_match) after the join, which probes in the driving table's key order
   const toMatch = (join: string) =>
@@ -107,18 +109,46 @@ export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string
         },
         { sql: toMatch('t_rkeys s LEFT JOIN recipients r ON r.org_id = ? AND r.recipient_id = s.recipient_id'), params: [orgId] },
       ];
-    default: {
-      const sortKeys = {
-        sql: 'INSERT INTO t_keys (seq, n, key_hash, segment_id, op) SELECT seq, n, key_hash, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_hash',
-        params: [importPk],
-      };
-      if (plan.target === 'attribute') {
-        return [
-          sortKeys,
-          { sql: toMatch('t_keys s LEFT JOIN recipient_attributes r ON r.org_id = ? AND r.name = ? AND r.value_sha256 = s.key_hash'), params: [orgId, plan.name] },
-        ];
-      }
-      return [sortKeys, { sql: toMatch(`t_keys s LEFT JOIN recipients r ON r.org_id = ? AND r.${COLUMN[plan.target]}_sha256 = s.key_hash`), params: [orgId] }];
-    }
+    case 'attribute':
+      return [
+        {
+          sql: 'INSERT INTO t_keys (seq, n, key_hash, segment_id, op) SELECT seq, n, key_hash, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_hash',
+          params: [importPk],
+        },
+        { sql: toMatch('t_keys s LEFT JOIN recipient_attributes r ON r.org_id = ? AND r.name = ? AND r.value_sha256 = s.key_hash'), params: [orgId, plan.name] },
+      ];
+    default:
+      return recipientKeySteps(COLUMN[plan.target], orgId, importPk);
   }
+}
+
+/**
+ * A SHA-256 key of recipients, through its 8-byte lookup key (recipient-key.ts): candidates from
+ * the small index in key order, then each candidate's org and full digest checked on its row in
+ * rid order (a sequential pass, where checking during the probe would read rows at random). A
+ * candidate that fails the check (a key collision) is dropped, and an identifier left without
+ * any candidate is added back as unmatched.
+ */
+function recipientKeySteps(column: KeyedColumn, orgId: string, importPk: string): ResolutionStep[] {
+  return [
+    {
+      sql: `INSERT INTO t_keys (seq, n, key_hash, key_k, segment_id, op)
+            SELECT seq, n, key_hash, ${recipientKeySql('?', 'key_hash')}, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY 4`,
+      params: [orgId, importPk],
+    },
+    {
+      sql: `INSERT IGNORE INTO t_match (rid, seq, n, segment_id, op, key_hash)
+            SELECT COALESCE(r.rid, 0), s.seq, s.n, s.segment_id, s.op, s.key_hash FROM t_keys s LEFT JOIN recipients r ON r.${column}_k = s.key_k ORDER BY 1, 2, 3`,
+      params: [],
+    },
+    {
+      sql: `DELETE m FROM t_match m JOIN recipients r ON r.rid = m.rid WHERE r.org_id <> ? OR NOT (r.${column}_sha256 <=> m.key_hash)`,
+      params: [orgId],
+      ifAffected: [
+        { sql: 'ALTER TABLE t_match ADD KEY k_row (seq, n)', params: [] },
+        { sql: 'UPDATE t_keys s JOIN t_match m ON m.seq = s.seq AND m.n = s.n SET s.hit = 1', params: [] },
+        { sql: 'INSERT INTO t_match (rid, seq, n, segment_id, op) SELECT 0, seq, n, segment_id, op FROM t_keys WHERE hit = 0', params: [] },
+      ],
+    },
+  ];
 }

@@ -1,4 +1,5 @@
 import { sha256 } from '@audx/identifiers';
+import { recipientKey } from '../recipients/recipient-key';
 import { ListQuerySchema, compileListQuery } from './list-query';
 
 const ORG = '1FD6776A524453CC0A490D44@AdobeOrg';
@@ -19,9 +20,10 @@ describe(compileListQuery.name, () => {
       ORG,
     );
     expect(sut.where).toBe(
-      '(r.email_sha256 IN (?)) AND (r.crm_id_sha256 IN (?,?)) AND (r.rid IN (SELECT a.rid FROM recipient_attributes a WHERE a.org_id = ? AND a.name = ? AND a.value_sha256 IN (?))) AND (NOT EXISTS (SELECT 1 FROM recipient_attributes a WHERE a.rid = r.rid AND a.name = ?)) AND (r.phone IS NOT NULL) AND (r.blocklisted IN (?))',
+      '(r.email_k IN (?) AND r.email_sha256 IN (?)) AND (r.crm_id_k IN (?,?) AND r.crm_id_sha256 IN (?,?)) AND (r.rid IN (SELECT a.rid FROM recipient_attributes a WHERE a.org_id = ? AND a.name = ? AND a.value_sha256 IN (?))) AND (NOT EXISTS (SELECT 1 FROM recipient_attributes a WHERE a.rid = r.rid AND a.name = ?)) AND (r.phone IS NOT NULL) AND (r.blocklisted IN (?))',
     );
-    expect(sut.params).toEqual([sha256('ada@example.org'), sha256('A'), sha256('B'), ORG, 'tier', sha256('gold'), 'vip', 0]);
+    const key = (v: string) => recipientKey(ORG, sha256(v));
+    expect(sut.params).toEqual([key('ada@example.org'), sha256('ada@example.org'), key('A'), key('B'), sha256('A'), sha256('B'), ORG, 'tier', sha256('gold'), 'vip', 0]);
   });
 
   it('keeps hostile input in parameters', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeEmail, normalizePhone, sha256 } from '@audx/identifiers';
+import { recipientKey } from '../recipients/recipient-key';
 import { ATTRIBUTE_NAME, attributeText } from '../recipients/recipient-record';
 
 const Scalar = z.union([z.string().max(512), z.number().finite(), z.boolean()]);
@@ -19,8 +20,11 @@ export const ListQuerySchema = z.object({ all: z.array(Condition).min(1).max(20)
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
 const COLUMNS = { recipientId: 'r.recipient_id', email: 'r.email', crmId: 'r.crm_id', phone: 'r.phone' } as const;
-/** Equality goes through the indexed SHA-256 of the normalised value (recipientId has its own unique index). */
-const HASHED = { email: 'r.email_sha256', crmId: 'r.crm_id_sha256', phone: 'r.phone_sha256' } as const;
+/**
+ * Equality goes through the indexed lookup key of the normalised value's SHA-256, then the digest
+ * itself on the row (recipientId has its own unique index).
+ */
+const HASHED = { email: 'r.email', crmId: 'r.crm_id', phone: 'r.phone' } as const;
 type ColumnField = keyof typeof COLUMNS;
 
 function normalise(field: ColumnField, value: string | number | boolean): string {
@@ -75,8 +79,10 @@ export function compileListQuery(query: ListQuery, orgId: string): { where: stri
         clauses.push(`${column} IN (${values.map(() => '?').join(',')})`);
         params.push(...values.map((v) => normalise(field, v)));
       } else {
-        clauses.push(`${HASHED[field]} IN (${values.map(() => '?').join(',')})`);
-        params.push(...values.map((v) => sha256(normalise(field, v))));
+        const digests = values.map((v) => sha256(normalise(field, v)));
+        const list = digests.map(() => '?').join(',');
+        clauses.push(`${HASHED[field]}_k IN (${list}) AND ${HASHED[field]}_sha256 IN (${list})`);
+        params.push(...digests.map((d) => recipientKey(orgId, d)), ...digests);
       }
     }
   }

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { bulkInsert } from '@audx/persistence';
 import { placeholders, rows } from '../common/sql';
+import { recipientKey } from './recipient-key';
 import type { RecipientRecord } from './recipient-record';
+
+const keyOf = (orgId: string, digest: Buffer | null): Buffer | null => (digest === null ? null : recipientKey(orgId, digest));
 
 export interface RecipientRow {
   rid: string;
@@ -19,19 +22,24 @@ const RECIPIENT_COLUMNS = [
   'org_id',
   'recipient_id',
   'recipient_id_sha256',
+  'recipient_id_k',
   'email',
   'email_sha256',
+  'email_k',
   'crm_id',
   'crm_id_sha256',
+  'crm_id_k',
   'phone',
   'phone_sha256',
+  'phone_k',
   'blocklisted',
   'attributes',
   'updated_at',
 ] as const;
 
-const UPSERT = `ON DUPLICATE KEY UPDATE email = VALUES(email), email_sha256 = VALUES(email_sha256), crm_id = VALUES(crm_id),
-  crm_id_sha256 = VALUES(crm_id_sha256), phone = VALUES(phone), phone_sha256 = VALUES(phone_sha256),
+const UPSERT = `ON DUPLICATE KEY UPDATE email = VALUES(email), email_sha256 = VALUES(email_sha256), email_k = VALUES(email_k),
+  crm_id = VALUES(crm_id), crm_id_sha256 = VALUES(crm_id_sha256), crm_id_k = VALUES(crm_id_k),
+  phone = VALUES(phone), phone_sha256 = VALUES(phone_sha256), phone_k = VALUES(phone_k),
   blocklisted = VALUES(blocklisted), attributes = VALUES(attributes), updated_at = VALUES(updated_at)`;
 
 /** Recipients and their attribute index, written in multi-row statements. */
@@ -48,7 +56,24 @@ export class RecipientsRepository {
       manager,
       'recipients',
       RECIPIENT_COLUMNS,
-      unique.map((r) => [orgId, r.recipientId, r.recipientIdSha, r.email, r.emailSha, r.crmId, r.crmIdSha, r.phone, r.phoneSha, r.blocklisted ? 1 : 0, r.attributesJson, now]),
+      unique.map((r) => [
+        orgId,
+        r.recipientId,
+        r.recipientIdSha,
+        recipientKey(orgId, r.recipientIdSha),
+        r.email,
+        r.emailSha,
+        keyOf(orgId, r.emailSha),
+        r.crmId,
+        r.crmIdSha,
+        keyOf(orgId, r.crmIdSha),
+        r.phone,
+        r.phoneSha,
+        keyOf(orgId, r.phoneSha),
+        r.blocklisted ? 1 : 0,
+        r.attributesJson,
+        now,
+      ]),
       { suffix: UPSERT, rowsPerStatement },
     );
     const rids = await this.rids(manager, orgId, unique.map((r) => r.recipientId));
