@@ -109,6 +109,16 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
 
       const r = await a.ok('GET', '/v1/recipients/u-1');
       expect(r).toMatchObject({ recipientId: 'u-1', email: 'ada@example.org', phone: '+33600000001', crmId: 'CRM-1', blocklisted: false, attributes: { tier: 'gold', score: 7 } });
+
+      // an upsert replaces the attributes it finds (a batch of new recipients skips that work: it must still index theirs)
+      const tierMembers = async (tier: string) => a.members((await a.ok<{ listId: string }>('POST', '/v1/lists', { name: `tier ${tier}`, query: { all: [{ field: 'attributes.tier', eq: tier }] } })).listId);
+      await a.upsertRecipients([{ recipientId: 'u-8', phone: '+33 6 00 00 00 08', attributes: { tier: 'bronze' } }]);
+      await a.upsertRecipients([{ recipientId: 'u-8', attributes: { tier: 'copper' } }, { recipientId: 'u-9', attributes: { tier: 'bronze' } }]);
+      expect(await tierMembers('bronze')).toEqual(['u-9']);
+      expect(await tierMembers('copper')).toEqual(['u-8']);
+      await a.upsertRecipients([{ recipientId: 'u-9', attributes: { tier: 'bronze' } }]);
+      expect(await tierMembers('bronze')).toEqual(['u-9']);
+      expect(await a.ok('GET', '/v1/recipients/u-8')).toMatchObject({ phone: null, attributes: { tier: 'copper' } });
     });
 
     it('follows recipient.upserted and recipient.deleted from event producers', async () => {

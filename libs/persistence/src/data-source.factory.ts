@@ -52,7 +52,9 @@ async function initialiseAndMigrate(settings: SchemaSettings): Promise<DataSourc
     supportBigNumbers: true,
     bigNumberStrings: true,
     poolSize: settings.poolSize,
-    extra: { connectTimeout: 5000, enableKeepAlive: true, flags: ['+LOCAL_FILES'] },
+    // FOUND_ROWS (mysql2's default, made explicit): an upsert that leaves a row as it was counts 1,
+    // so "affected = rows" means no existing row was updated (recipients.repository.ts relies on it)
+    extra: { connectTimeout: 5000, enableKeepAlive: true, flags: ['+LOCAL_FILES', '+FOUND_ROWS'] },
     connectTimeout: 5000,
   });
   await dataSource.initialize();

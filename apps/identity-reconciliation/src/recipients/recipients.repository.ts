@@ -7,6 +7,27 @@ import type { RecipientRecord } from './recipient-record';
 
 const keyOf = (orgId: string, digest: Buffer | null): Buffer | null => (digest === null ? null : recipientKey(orgId, digest));
 
+function recipientRow(orgId: string, r: RecipientRecord, now: Date): unknown[] {
+  return [
+    orgId,
+    r.recipientId,
+    r.recipientIdSha,
+    recipientKey(orgId, r.recipientIdSha),
+    r.email,
+    r.emailSha,
+    keyOf(orgId, r.emailSha),
+    r.crmId,
+    r.crmIdSha,
+    keyOf(orgId, r.crmIdSha),
+    r.phone,
+    r.phoneSha,
+    keyOf(orgId, r.phoneSha),
+    r.blocklisted ? 1 : 0,
+    r.attributesJson,
+    now,
+  ];
+}
+
 export interface RecipientRow {
   rid: string;
   recipient_id: string;
@@ -45,46 +66,35 @@ const UPSERT = `ON DUPLICATE KEY UPDATE email = VALUES(email), email_sha256 = VA
 /** Recipients and their attribute index, written in multi-row statements. */
 @Injectable()
 export class RecipientsRepository {
-  /** Upserts records (the last one wins for a repeated recipientId) and replaces their attributes; answers their rids. */
+  /**
+   * Upserts records (the last one wins for a repeated recipientId) and replaces their attributes;
+   * answers the rids of recipients that existed and were changed. A statement whose affected rows
+   * equal its rows changed no existing row (FOUND_ROWS, set on every connection, counts an insert
+   * and an unchanged row as 1, an update as 2): its new recipients belong to no list yet and have
+   * no attributes to replace, so a bulk load of new recipients costs one statement per slice.
+   */
   async upsert(manager: EntityManager, orgId: string, records: RecipientRecord[], rowsPerStatement: number): Promise<string[]> {
-    if (records.length === 0) return [];
     const byId = new Map<string, RecipientRecord>();
     for (const r of records) byId.set(r.recipientId, r);
     const unique = [...byId.values()];
     const now = new Date();
-    await bulkInsert(
-      manager,
-      'recipients',
-      RECIPIENT_COLUMNS,
-      unique.map((r) => [
-        orgId,
-        r.recipientId,
-        r.recipientIdSha,
-        recipientKey(orgId, r.recipientIdSha),
-        r.email,
-        r.emailSha,
-        keyOf(orgId, r.emailSha),
-        r.crmId,
-        r.crmIdSha,
-        keyOf(orgId, r.crmIdSha),
-        r.phone,
-        r.phoneSha,
-        keyOf(orgId, r.phoneSha),
-        r.blocklisted ? 1 : 0,
-        r.attributesJson,
-        now,
-      ]),
-      { suffix: UPSERT, rowsPerStatement },
-    );
-    const rids = await this.rids(manager, orgId, unique.map((r) => r.recipientId));
-    const ridList = [...rids.values()];
-    for (let i = 0; i < ridList.length; i += rowsPerStatement) {
-      const slice = ridList.slice(i, i + rowsPerStatement);
-      await manager.query(`DELETE FROM recipient_attributes WHERE rid IN (${placeholders(slice.length)})`, slice);
+    const changed: string[] = [];
+    for (let i = 0; i < unique.length; i += rowsPerStatement) {
+      const slice = unique.slice(i, i + rowsPerStatement);
+      const affectedRows = await bulkInsert(manager, 'recipients', RECIPIENT_COLUMNS, slice.map((r) => recipientRow(orgId, r, now)), { suffix: UPSERT, rowsPerStatement });
+      const updated = affectedRows !== slice.length;
+      if (!updated && slice.every((r) => r.attributes.length === 0)) continue;
+      const rids = await this.rids(manager, orgId, slice.map((r) => r.recipientId));
+      if (updated) {
+        const ridList = [...rids.values()];
+        changed.push(...ridList);
+        await manager.query(`DELETE FROM recipient_attributes WHERE rid IN (${placeholders(ridList.length)})`, ridList);
+      }
+      const attributeRows = slice.flatMap((r) => r.attributes.map((a) => [orgId, rids.get(r.recipientId), a.name, a.value, a.sha]));
+      // not updated: the rows are new (no attributes yet) or unchanged (the same attributes already there)
+      await bulkInsert(manager, 'recipient_attributes', ['org_id', 'rid', 'name', 'value', 'value_sha256'], attributeRows, { rowsPerStatement, ignore: !updated });
     }
-    const attributeRows = unique.flatMap((r) => r.attributes.map((a) => [orgId, rids.get(r.recipientId), a.name, a.value, a.sha]));
-    await bulkInsert(manager, 'recipient_attributes', ['org_id', 'rid', 'name', 'value', 'value_sha256'], attributeRows, { rowsPerStatement });
-    return ridList;
+    return changed;
   }
 
   /** recipientId -> rid for the ids that exist in the org. */
