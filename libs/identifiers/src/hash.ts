@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
-/** SHA-256, no salt, as raw bytes (what is indexed). */
+/** SHA-256, no salt, as raw bytes (what is indexed). One-shot: no Hash object per value on bulk paths. */
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** SHA-256, no salt, lowercase hex (what travels in files and on topics). */

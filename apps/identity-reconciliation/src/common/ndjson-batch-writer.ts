@@ -12,18 +12,22 @@ export interface NdjsonBatchWrite<T> {
 }
 
 /**
- * Reads an NDJSON body and writes its accepted lines in batches, one after the other, so a key
- * repeated across batches ends as its last line says. (Parsing the next batch while writing the
- * previous one was measured: on 2 cores MySQL and Node compete for the same CPU and it gained
- * nothing, see tools/bench/identity-bench.ts.)
+ * Reads an NDJSON body and writes its accepted lines in batches, one write at a time and in order,
+ * so a key repeated across batches ends as its last line says. The next batch is parsed while the
+ * previous one is written: 300k recipient upserts went from 18.5k to 27.7k lines/s in-process, once
+ * hashing stopped dominating (MySQL and Node then each have a core's worth of work to overlap).
+ * A failed write fails the upload at the next batch boundary.
  */
 export async function writeNdjsonInBatches<T>(body: Readable, report: NdjsonReport, spec: NdjsonBatchWrite<T>): Promise<void> {
   let batch: T[] = [];
+  let writing: Promise<void> | null = null;
   const flush = async () => {
     const items = batch;
     batch = [];
-    await spec.write(items);
-    report.written += items.length;
+    if (writing) await writing;
+    const write = spec.write(items).then(() => void (report.written += items.length));
+    write.catch(() => undefined); // awaited by the next flush or at the end
+    writing = write;
   };
   for await (const item of ndjsonLines(body, spec.limits)) {
     report.received++;
@@ -40,6 +44,7 @@ export async function writeNdjsonInBatches<T>(body: Readable, report: NdjsonRepo
     if (batch.length >= spec.batchSize) await flush();
   }
   if (batch.length) await flush();
+  if (writing) await writing;
 }
 
 function isRejection(value: unknown): value is { error: string } {
