@@ -23,6 +23,9 @@ describe(toRecipientRecord.name, () => {
     expect(toRecipientRecord({ recipientId: 'r', phone: 'call me' })).toEqual({ error: 'phone: not a phone number' });
     expect(toRecipientRecord({ recipientId: 'r', attributes: { a: 'x'.repeat(513) } })).toEqual({ error: 'attributes.a: longer than 512 characters' });
     expect(toRecipientRecord({ recipientId: '  ' })).toEqual({ error: 'recipientId: must not be blank' });
+    // every value within its limit, but more than the row's TEXT column holds as JSON
+    const many = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`a${i}`, 'é'.repeat(256)]));
+    expect(toRecipientRecord({ recipientId: 'r', attributes: many })).toEqual({ error: 'attributes: longer than 65535 bytes as JSON' });
   });
 
   it('refuses attribute names outside the shared rule, naming the attribute', () => {

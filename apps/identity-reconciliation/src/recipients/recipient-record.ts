@@ -3,6 +3,7 @@ import { isEmail, isPhone, normalizeEmail, normalizePhone, sha256 } from '@audx/
 
 export const MAX_ATTRIBUTE_NAME = 100;
 export const MAX_ATTRIBUTE_VALUE = 512;
+export const MAX_ATTRIBUTES_JSON_BYTES = 65_535;
 
 /**
  * The one rule for attribute names, shared by recipients, `attributes.<name>` reconciliation keys
@@ -71,6 +72,9 @@ export function toRecipientRecord(input: RecipientUpserted): RecipientRecord | {
     if (text.length > MAX_ATTRIBUTE_VALUE) return { error: `attributes.${name}: longer than ${MAX_ATTRIBUTE_VALUE} characters` };
     attributes.push({ name, value: text, sha: sha256(text) });
   }
+  const attributesJson = input.attributes && Object.keys(input.attributes).length ? JSON.stringify(input.attributes) : null;
+  // the row keeps them in a TEXT column: refused here, with the line, rather than cut or failing the batch
+  if (attributesJson !== null && Buffer.byteLength(attributesJson) > MAX_ATTRIBUTES_JSON_BYTES) return { error: `attributes: longer than ${MAX_ATTRIBUTES_JSON_BYTES} bytes as JSON` };
   return {
     recipientId,
     recipientIdSha: sha256(recipientId),
@@ -81,7 +85,7 @@ export function toRecipientRecord(input: RecipientUpserted): RecipientRecord | {
     phone,
     phoneSha: phone === null ? null : sha256(phone),
     blocklisted: input.blocklisted ?? false,
-    attributesJson: input.attributes && Object.keys(input.attributes).length ? JSON.stringify(input.attributes) : null,
+    attributesJson,
     attributes,
   };
 }
