@@ -88,6 +88,12 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     expect(total).toBe(300);
     const last = streamed.map((i) => chunks.chunks(i.importId)).flat().filter((c) => c.last);
     expect(last.length).toBe(streamed.length);
+    // the consumer says how far behind it is, per topic: caught up, and its last slice waited under a few seconds
+    const metrics = await (await fetch(`${stack.service('segment-ingestion').url}/metrics`)).text();
+    expect(metrics).toMatch(/^audx_consumer_backlog_messages\{[^}]*topic="segment\.membership"[^}]*\} 0$/m);
+    const lag = Number(/^audx_consumer_lag_seconds\{[^}]*topic="segment\.membership"[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(5);
   });
 
   it('imports a .info batch only when its late second file arrives, and fails one with a wrong md5', async () => {

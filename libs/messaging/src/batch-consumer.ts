@@ -6,6 +6,7 @@ import type { EventProducer, RawRecord } from './event-producer';
 import type { TopicNamer } from './kafka-client';
 import { OutboxWriter } from './outbox';
 import { isTransientError } from './transient-error';
+import type { ConsumerBacklog } from './consumer-backlog';
 
 export interface MessageContext<T extends TopicName> {
   manager: EntityManager;
@@ -58,6 +59,8 @@ export interface BatchConsumerOptions {
   /** Called after a transaction that may have written outbox rows. */
   onOutboxWritten?: () => void;
   onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered') => void;
+  /** Told, before each slice, how many messages of its partition follow it. */
+  backlog?: ConsumerBacklog;
   /** Called each time this consumer (re)joins its group: a rebalance shows as a second call. */
   onGroupJoin?: () => void;
   /** Checks the events of topics outside producers write; without it they are taken as they come. */
@@ -169,6 +172,7 @@ export class BatchConsumer {
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) return;
         const slice = batch.messages.slice(i, i + size);
+        this.o.backlog?.report(handler.topic, batch.partition, Number(BigInt(batch.highWatermark) - BigInt(slice[slice.length - 1].offset) - 1n), Date.now() - Number(slice[0].timestamp));
         await this.processSlice(handler, batch.partition, await this.authorized(handler.topic, slice.map((m) => this.parse(handler.topic, batch.partition, m))));
         const last = slice[slice.length - 1];
         // resolve moves this process's fetch position; commit makes it survive a restart

@@ -12,3 +12,4 @@ export * from './outbox-parked.migration';
 export * from './schema-leader';
 export * from './kafka-transport';
 export * from './rethrow-rpc-errors.filter';
+export * from './consumer-backlog';

@@ -9,6 +9,7 @@ import {
   OutboxRelay,
   OutboxWriter,
   TopicNamer,
+  ConsumerBacklog,
   createKafka,
   ensureTopics,
 } from '@audx/messaging';
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
  */
 export class ServiceRuntime {
   readonly metrics: Metrics;
+  /** How far behind this process's consumer is, per topic (exported as gauges). */
+  readonly backlog = new ConsumerBacklog();
   readonly readiness = new Readiness();
   readonly namer: TopicNamer;
   readonly producer: EventProducer;
@@ -80,8 +83,15 @@ export class ServiceRuntime {
     });
   }
 
-  /** Outbox depth, the age of its oldest row and the parked rows, read at scrape time. */
+  /** Outbox depth, the age of its oldest row and the parked rows, read at scrape time; the consumer's backlog per topic. */
   private registerOutboxGauges(): void {
+    const backlog = this.backlog;
+    this.metrics.gauge('audx_consumer_backlog_messages', 'Messages after the slice being consumed, per topic (as last seen by this process)', ['topic'], async function () {
+      for (const [topic, n] of backlog.topics()) this.set({ topic }, n);
+    });
+    this.metrics.gauge('audx_consumer_lag_seconds', 'How long the next message to consume has waited since it was produced, per topic', ['topic'], async function () {
+      for (const topic of backlog.topics().keys()) this.set({ topic }, backlog.lagMs(topic) / 1000);
+    });
     const ds = this.dataSource;
     const readInto = async (gauge: { set(v: number): void }, sql: string) => {
       try {
@@ -165,6 +175,7 @@ export class ServiceRuntime {
       onOutboxWritten: () => this.relay.wake(),
       onOutcome: (topic, outcome) => this.metrics.consumed.inc({ topic, outcome }),
       authorize: this.authorizeEvent,
+      backlog: this.backlog,
     };
   }
 
