@@ -165,6 +165,47 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     fs.rmSync(outside);
   });
 
+  it("keeps every working folder inside its org's folder: links in place of .processing or done move nothing of another org, and a huge .info is refused", async () => {
+    const [b, c] = await Promise.all([stack.ims.tenant('inbox attacker'), stack.ims.tenant('inbox victim')]);
+    const dirB = path.join(inbox, b.orgId);
+    const dirC = path.join(inbox, c.orgId);
+    fs.mkdirSync(dirB, { recursive: true });
+    fs.mkdirSync(dirC, { recursive: true });
+    // a folder of the victim org's own (its scan leaves folders alone), and in it a file
+    fs.mkdirSync(path.join(dirC, 'archive'));
+    const victimFile = path.join(dirC, 'archive', 'S3_777_100000_iter_1764491000000.sync');
+    fs.writeFileSync(victimFile, `${vid(60)} 24\n`);
+    // old enough for the stale-claim sweep, had it followed the link
+    fs.utimesSync(dirC, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    fs.symlinkSync('..', path.join(dirB, '.processing'));
+    const fileB = 'S3_777_100000_iter_1764491100000.sync';
+    fs.writeFileSync(path.join(dirB, fileB), `${vid(61)} 24\n`);
+    await new Promise((r) => setTimeout(r, 2000)); // ten scans
+    expect(fs.existsSync(victimFile)).toBe(true);
+    expect(fs.readdirSync(inbox)).toEqual(expect.arrayContaining([b.orgId, c.orgId]));
+    expect(fs.existsSync(path.join(dirB, fileB))).toBe(true); // not claimed through the link
+    expect(fs.existsSync(path.join(dirB, 'failed'))).toBe(false);
+
+    // .processing real again, done a link to the other org's folder: the import runs, nothing lands there
+    fs.unlinkSync(path.join(dirB, '.processing'));
+    fs.symlinkSync(dirC, path.join(dirB, 'done'));
+    const before = fs.readdirSync(dirC).sort();
+    const imported = await waitFor(async () => {
+      const mine = (await json<{ items: ImportView[] }>(await fetch(`${url}/v1/imports?limit=50`, { headers: b.headers }))).items;
+      return mine.find((i) => i.fileName === fileB);
+    }, { timeoutMs: 20000, what: 'the import of the file' });
+    expect(imported.source).toBe('inbox');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(fs.readdirSync(dirC).sort()).toEqual(before);
+    expect(fs.existsSync(path.join(dirB, '.processing', fileB))).toBe(true); // left in its own folder
+
+    // an .info is read whole: past its cap, refused without reading it
+    fs.writeFileSync(path.join(dirB, 'huge.info'), JSON.stringify({ Files: [], pad: 'x'.repeat(2 * 1024 * 1024) }));
+    const receipt = path.join(dirB, 'failed', 'huge.receipt.json');
+    await waitFor(() => fs.existsSync(receipt), { what: 'huge .info refused' });
+    expect(JSON.parse(fs.readFileSync(receipt, 'utf8')).error).toMatch(/at most 1048576 bytes/);
+  });
+
   it('answers 413 with its JSON error, not a reset, when a limit trips while the client is still sending', async () => {
     // 200 MB of one byte gzipped to ~200 kB, sent chunked (no Content-Length) and slowly: the
     // decompression-bomb guard trips after 10 MB of output (a few kB in), long before the client is done

@@ -14,3 +14,4 @@ export * from './zod-body.pipe';
 export * from './json-body';
 export * from './discard-body';
 export * from './step-timer';
+export * from './owned-folders';

@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OrgIdSchema } from '@audx/contracts';
-import { APP_CONFIG, DomainError, LOGGER } from '@audx/platform';
+import { APP_CONFIG, DomainError, LOGGER, ownedFolder, readSmallFile, writeFileNoFollow } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { DEFAULT_DATA_SOURCE, DataSourceReplica } from '../data-sources/data-source-replica.repository';
 import { ImportsService, failureReasonOf } from '../imports/imports.service';
@@ -17,6 +17,8 @@ import { InfoEntry, parseInfo } from './info-file';
 
 const PROCESSING = '.processing';
 const SYSTEM_DIRS = new Set(['done', 'failed', PROCESSING]);
+/** An `.info` lists a batch's files: a megabyte is thousands of entries. */
+const MAX_INFO_BYTES = 1024 * 1024;
 /** Reads never follow a link: a symlink planted in the folder must not import (or leak) a file outside it. */
 const READ_NO_FOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
 /** How often a batch being imported touches its claimed files, so other replicas see it is alive. */
@@ -84,12 +86,17 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const claimedByInfo = new Set<string>();
     for (const info of names.filter((n) => n.endsWith('.info'))) {
       if (!(await fs.promises.lstat(path.join(dir, info)).catch(() => null))?.isFile()) {
-        await this.finish(dir, [info], 'failed', { error: 'refused: not a regular file (links are never followed)' });
+        await this.finish(dir, dir, [info], 'failed', { error: 'refused: not a regular file (links are never followed)' });
         continue;
       }
-      const parsed = parseInfo(await fs.promises.readFile(path.join(dir, info), 'utf8').catch(() => ''));
+      const text = await readSmallFile(path.join(dir, info), MAX_INFO_BYTES).catch(() => '');
+      if (text === null) {
+        await this.finish(dir, dir, [info], 'failed', { error: `refused: an .info file is at most ${MAX_INFO_BYTES} bytes` });
+        continue;
+      }
+      const parsed = parseInfo(text);
       if ('error' in parsed) {
-        await this.finish(dir, [info], 'failed', { error: parsed.error });
+        await this.finish(dir, dir, [info], 'failed', { error: parsed.error });
         continue;
       }
       parsed.entries.forEach((e) => claimedByInfo.add(e.name));
@@ -97,7 +104,7 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       if (state === 'waiting') continue;
       if (state !== 'complete') {
         parsed.entries.forEach((e) => this.md5s.delete(path.join(dir, e.name)));
-        await this.finish(dir, [info, ...parsed.entries.map((e) => e.name).filter((n) => fs.existsSync(path.join(dir, n)))], 'failed', { error: state });
+        await this.finish(dir, dir, [info, ...parsed.entries.map((e) => e.name).filter((n) => fs.existsSync(path.join(dir, n)))], 'failed', { error: state });
         continue;
       }
       await this.importBatch(orgId, dir, info, parsed.entries.map((e) => e.name));
@@ -105,14 +112,14 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     for (const name of names) {
       if (name.endsWith('.info') || claimedByInfo.has(name)) continue;
       if (!isSafeFileName(name)) {
-        await this.finish(dir, [name], 'failed', { error: 'refused file name' });
+        await this.finish(dir, dir, [name], 'failed', { error: 'refused file name' });
         continue;
       }
       const key = path.join(dir, name);
       const stat = await fs.promises.lstat(key).catch(() => null);
       if (!stat) continue;
       if (!stat.isFile()) {
-        if (!stat.isDirectory()) await this.finish(dir, [name], 'failed', { error: 'refused: not a regular file (links are never followed)' });
+        if (!stat.isDirectory()) await this.finish(dir, dir, [name], 'failed', { error: 'refused: not a regular file (links are never followed)' });
         continue;
       }
       if (parseAamFileName(name)?.split) {
@@ -135,17 +142,19 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.orphanParts.set(key, firstSeen);
     if (Date.now() - firstSeen < this.config.INBOX_BATCH_WAIT_SECONDS * 1000) return;
     this.orphanParts.delete(key);
-    await this.finish(dir, [name], 'failed', { error: `a part of a split batch, and no .info listed it within ${this.config.INBOX_BATCH_WAIT_SECONDS} s` });
+    await this.finish(dir, dir, [name], 'failed', { error: `a part of a split batch, and no .info listed it within ${this.config.INBOX_BATCH_WAIT_SECONDS} s` });
   }
 
   /** Files left in `.processing` by a process that died mid-import (no heartbeat for a while) go to `failed/`. */
   private async failAbandonedClaims(dir: string): Promise<void> {
+    // a link in place of .processing would list (and move) another folder's files: never read it
+    if (!(await fs.promises.lstat(path.join(dir, PROCESSING)).catch(() => null))?.isDirectory()) return;
     const work = path.join(dir, PROCESSING);
     const staleMs = Math.max(4 * CLAIM_HEARTBEAT_MS, 2 * this.config.IMPORT_STALE_SECONDS * 1000);
     for (const name of await readdirSafe(work)) {
       const stat = await fs.promises.lstat(path.join(work, name)).catch(() => null);
       if (!stat || Date.now() - stat.mtimeMs < staleMs) continue;
-      await this.finish(work, [name], 'failed', { error: 'interrupted: the service stopped while importing this file; GET /v1/imports shows whether its import was applied' }, path.join(dir, 'failed'));
+      await this.finish(dir, work, [name], 'failed', { error: 'interrupted: the service stopped while importing this file; GET /v1/imports shows whether its import was applied' });
       this.logger.warn({ file: name }, 'inbox file of an interrupted import moved to failed/');
     }
   }
@@ -172,8 +181,11 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async importBatch(orgId: string, dir: string, info: string | null, files: string[]): Promise<void> {
-    const work = path.join(dir, PROCESSING);
-    await fs.promises.mkdir(work, { recursive: true });
+    const work = await ownedFolder(dir, PROCESSING);
+    if (!work) {
+      this.logger.warn({ orgId, folder: PROCESSING }, 'inbox: refused a link or file in place of a working folder; nothing imported');
+      return;
+    }
     const claimed: string[] = [];
     for (const n of info ? [info, ...files] : files) {
       try {
@@ -216,16 +228,23 @@ export class InboxWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       clearInterval(heartbeat);
     }
     for (const n of claimed) this.md5s.delete(path.join(dir, n));
-    await this.finish(work, claimed, outcome, result, path.join(dir, outcome));
+    await this.finish(dir, work, claimed, outcome, result);
     this.logger.info({ orgId, files: files.length, outcome }, 'inbox batch processed');
   }
 
-  private async finish(fromDir: string, names: string[], outcome: 'done' | 'failed', receipt: unknown, toDir?: string): Promise<void> {
-    const target = toDir ?? path.join(fromDir, outcome);
-    await fs.promises.mkdir(target, { recursive: true });
+  /**
+   * Moves files to the org's `done/` or `failed/` with a receipt. The folder must be a real folder
+   * of the org: a link planted in its place would send the files, and the receipt, elsewhere.
+   */
+  private async finish(orgDir: string, fromDir: string, names: string[], outcome: 'done' | 'failed', receipt: unknown): Promise<void> {
+    const target = await ownedFolder(orgDir, outcome);
+    if (!target) {
+      this.logger.warn({ folder: outcome }, 'inbox: refused a link or file in place of a working folder; files left where they are');
+      return;
+    }
     for (const n of names) await fs.promises.rename(path.join(fromDir, n), path.join(target, n)).catch(() => undefined);
     const root = names[0].replace(/\.info$/, '');
-    await fs.promises.writeFile(path.join(target, `${root}.receipt.json`), JSON.stringify(receipt, null, 2));
+    await writeFileNoFollow(target, `${root}.receipt.json`, JSON.stringify(receipt, null, 2));
   }
 }
 
