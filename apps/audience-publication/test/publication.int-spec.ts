@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
@@ -151,6 +151,25 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
       // a name that is not a recorded file of that version is refused, however it is spelled
       for (const bad of ['..%2F..%2Fetc%2Fpasswd', '..%2F.tmp', versions[0].files[0].fileName, 'ftp_dpm_5001_0000000000.sync']) {
         expect([bad, (await api.get(`/v1/audiences/${audienceId}/versions/2/files/${bad}`)).status]).toEqual([bad, 404]);
+      }
+    });
+
+    it('never serves a download through a link: a recorded file swapped for a link to another file answers 404', async () => {
+      const v = (await api.versions(audienceId))[0];
+      const file = path.join(orgDir(acme), v.files[0].fileName);
+      const secret = path.join(outbox, `secret-${process.pid}.txt`);
+      writeFileSync(secret, 'not for acme');
+      const kept = readFileSync(file);
+      rmSync(file);
+      symlinkSync(secret, file);
+      try {
+        const res = await api.get(`/v1/audiences/${audienceId}/versions/${v.version}/files/${v.files[0].fileName}`);
+        expect(res.status).toBe(404);
+        expect(await res.text()).not.toContain('not for acme');
+      } finally {
+        rmSync(file);
+        writeFileSync(file, kept);
+        rmSync(secret);
       }
     });
 

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
-import { Errors, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { Errors, decodeCursor, encodeCursor, openNoFollow, parseLimit } from '@audx/platform';
 import { MAX_KEPT_VERSIONS } from '../config';
 import { OutboundFileWriter } from '../outbound/outbound-file-writer';
 import { type AudienceRow, type VersionRow, versionFileNames } from './audience.row';
@@ -91,11 +90,14 @@ export class AudiencesService {
     const v = await this.keptVersion(a, parseVersion(version));
     const recorded = versionFileNames(v).find((name) => name === fileName);
     if (!recorded) throw Errors.notFound(`file ${fileName.slice(0, 100)} of version ${v.version}`);
-    const path = this.files.pathOf(orgId, recorded);
-    const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) throw Errors.notFound(`file ${recorded} (no longer in the outbox folder)`);
+    // never through a link: the org's folder is the org's to write in, and a file swapped for a
+    // link (or the folder itself) would serve whatever the link points at
+    const folder = await lstat(this.files.orgDir(orgId)).catch(() => null);
+    const handle = folder?.isDirectory() ? await openNoFollow(this.files.pathOf(orgId, recorded)).catch(() => null) : null;
+    if (!handle) throw Errors.notFound(`file ${recorded} (no longer in the outbox folder)`);
+    const { size } = await handle.stat();
     const type = recorded.endsWith('.gz') ? 'application/gzip' : recorded.endsWith('.info') ? 'application/json' : 'text/plain; charset=utf-8';
-    return new StreamableFile(createReadStream(path), { type, length: info.size, disposition: `attachment; filename="${recorded}"` });
+    return new StreamableFile(handle.createReadStream(), { type, length: size, disposition: `attachment; filename="${recorded}"` });
   }
 
   private async audience(orgId: string, audienceId: string): Promise<AudienceRow> {

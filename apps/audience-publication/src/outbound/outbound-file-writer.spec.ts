@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -111,6 +111,25 @@ describe(OutboundFileWriter.name, () => {
     expect(statSync(path.join(sut.orgDir(ORG), batch.files[0].fileName)).size).toBe(batchBytes * batchCount);
     // a 15 MB file; a writer that buffered it would let the source run ahead by nearly all of it
     expect(maxLag).toBeLessThanOrEqual(3 * batchBytes);
+  });
+
+  it("never writes through a link: an org folder that is a link fails the write, and a planted file link is replaced, its target untouched", async () => {
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'audx-elsewhere-'));
+    try {
+      symlinkSync(elsewhere, sut.orgDir(ORG));
+      await expect(sut.write(spec(ids(2).map((id) => intakeLine(id, '24', 'added'))))).rejects.toThrow(/not a real folder/);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      rmSync(sut.orgDir(ORG));
+      mkdirSync(sut.orgDir(ORG));
+      const secret = path.join(elsewhere, 'secret');
+      writeFileSync(secret, 'keep me');
+      symlinkSync(secret, path.join(sut.orgDir(ORG), 'ftp_dpm_21_1764489600.sync'));
+      await sut.write(spec(ids(2).map((id) => intakeLine(id, '24', 'added'))));
+      expect(readFileSync(secret, 'utf8')).toBe('keep me');
+      expect(lstatSync(path.join(sut.orgDir(ORG), 'ftp_dpm_21_1764489600.sync')).isFile()).toBe(true);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('refuses an org id that is not an IMS org id (it becomes a folder name)', async () => {

@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { OrgIdSchema } from '@audx/contracts';
+import { ownedFolder } from '@audx/platform';
 import { OutboundKind, dataFileNames, infoFileName, rootName } from './outbound-naming';
 
 export interface WrittenFile {
@@ -63,6 +64,18 @@ export class OutboundFileWriter {
     return path.join(this.outboxDir, '.tmp', safeOrg(orgId));
   }
 
+  /**
+   * The org's folder and its staging folder, as real folders: the org's folder is the org's to
+   * write in, and a link planted in its place (or in the outbox root) would send its files to
+   * another org's folder or anywhere else.
+   */
+  private async ownedFolders(orgId: string): Promise<void> {
+    await mkdir(this.outboxDir, { recursive: true });
+    const tmpRoot = await ownedFolder(this.outboxDir, '.tmp');
+    const ok = (await ownedFolder(this.outboxDir, safeOrg(orgId))) !== null && tmpRoot !== null && (await ownedFolder(tmpRoot, safeOrg(orgId))) !== null;
+    if (!ok) throw new Error('the outbound folder of the org is not a real folder (a link or a file sits in its place)');
+  }
+
   /** Where a recorded file of an org lives; `fileName` must come from our own records. */
   pathOf(orgId: string, fileName: string): string {
     if (!/^ftp_dpm_[0-9]+_[0-9]{10}\.[a-z0-9.]+$/.test(fileName)) throw new Error(`not an outbound file name: ${fileName}`);
@@ -76,8 +89,7 @@ export class OutboundFileWriter {
       if (await source.hasMore()) throw new Error('lines given for a publication announced empty');
       return { files: [], info: null };
     }
-    await mkdir(this.orgDir(spec.orgId), { recursive: true });
-    await mkdir(this.tmpDir(spec.orgId), { recursive: true });
+    await this.ownedFolders(spec.orgId);
     const files: WrittenFile[] = [];
     let remaining = spec.totalLines;
     for (const name of names) {
@@ -103,6 +115,8 @@ export class OutboundFileWriter {
 
   private async writeFile(orgId: string, name: string, gzip: boolean, lines: AsyncIterable<string[]>): Promise<WrittenFile> {
     const tmp = path.join(this.tmpDir(orgId), `${name}.part`);
+    // a part left by a crash goes first; then the part is created new (never an existing file or link)
+    await rm(tmp, { force: true });
     const md5 = createHash('md5');
     let bytes = 0;
     let count = 0;
@@ -131,8 +145,8 @@ export class OutboundFileWriter {
       if (pending.length > 0) yield Buffer.from(pending.join(''), 'utf8');
     }
     const source = Readable.from(encoded(), { objectMode: false });
-    if (gzip) await pipeline(source, createGzip({ level: 6 }), tap, createWriteStream(tmp));
-    else await pipeline(source, tap, createWriteStream(tmp));
+    if (gzip) await pipeline(source, createGzip({ level: 6 }), tap, createWriteStream(tmp, { flags: 'wx' }));
+    else await pipeline(source, tap, createWriteStream(tmp, { flags: 'wx' }));
     const handle = await open(tmp, 'r+');
     try {
       await handle.sync();
