@@ -4,24 +4,19 @@ import { DEV_ADMIN_CLIENT_SECRET, loadImsConfig } from '../config';
 import { IntegrationsRepository } from '../integrations/integrations.repository';
 import { SecretHasher } from '../integrations/secret-hasher';
 import { ClientAuthenticator } from './client-authenticator';
-import { SlidingWindowLimiter } from './failure-limiter';
+import { MemoryFailureStore } from './failure-store.fake';
 import { OAuthError } from './oauth-error';
 
 describe(ClientAuthenticator.name, () => {
   let sut: ClientAuthenticator;
-  let recordedKeys: string[];
+  let store: MemoryFailureStore;
 
   beforeEach(() => {
     const integrations = new IntegrationsRepository({} as DataSource);
     jest.spyOn(integrations, 'findActive').mockResolvedValue(null);
     const config = loadImsConfig({ NODE_ENV: 'test', IMS_AUTH_FAILURES_PER_CLIENT: '2', IMS_AUTH_FAILURES_PER_ADDRESS: '1000' });
-    sut = new ClientAuthenticator(integrations, new SecretHasher(), config, new Metrics('ims'));
-    recordedKeys = [];
-    const record = SlidingWindowLimiter.prototype.record;
-    jest.spyOn(SlidingWindowLimiter.prototype, 'record').mockImplementation(function (this: SlidingWindowLimiter, key, now) {
-      recordedKeys.push(key);
-      record.call(this, key, now);
-    });
+    store = new MemoryFailureStore();
+    sut = new ClientAuthenticator(integrations, new SecretHasher(), config, new Metrics('ims'), store);
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -31,8 +26,8 @@ describe(ClientAuthenticator.name, () => {
   it('keeps a fixed-size key per failing client_id, however long the id', async () => {
     const huge = 'x'.repeat(16 * 1024);
     expect(await status(sut.authenticate(huge, 'secret', '10.0.0.1'))).toBe(401);
-    expect(recordedKeys).toHaveLength(3); // the client, the address and the pair
-    for (const key of recordedKeys) expect(key.length).toBeLessThanOrEqual(64);
+    expect(store.recorded).toHaveLength(3); // the client, the address and the pair
+    for (const { key } of store.recorded) expect(key.length).toBeLessThanOrEqual(64);
   });
 
   it('still brakes a long client_id once it failed too often', async () => {

@@ -6,7 +6,8 @@ import type { Counter } from 'prom-client';
 import type { ImsConfig } from '../config';
 import { IntegrationsRepository } from '../integrations/integrations.repository';
 import { SecretHasher } from '../integrations/secret-hasher';
-import { FailedAuthLimiter } from './failure-limiter';
+import { AuthFailuresRepository } from './auth-failures.repository';
+import { FailedAuthLimiter, type FailureStore } from './failure-limiter';
 import { OAuthError } from './oauth-error';
 
 export interface AuthenticatedClient {
@@ -22,36 +23,40 @@ export interface AuthenticatedClient {
 export class ClientAuthenticator {
   private readonly adminDigest: Buffer;
   private readonly limiter: FailedAuthLimiter;
-  private readonly failures: Counter<'reason'>;
+  private readonly failureCount: Counter<'reason'>;
 
   constructor(
     @Inject(IntegrationsRepository) private readonly integrations: IntegrationsRepository,
     @Inject(SecretHasher) private readonly hasher: SecretHasher,
     @Inject(APP_CONFIG) private readonly config: ImsConfig,
     @Inject(Metrics) metrics: Metrics,
+    @Inject(AuthFailuresRepository) failures: FailureStore,
   ) {
     this.adminDigest = digest(config.IMS_ADMIN_CLIENT_SECRET);
-    this.limiter = new FailedAuthLimiter({
-      windowSeconds: config.IMS_AUTH_FAILURE_WINDOW_SECONDS,
-      perClient: config.IMS_AUTH_FAILURES_PER_CLIENT,
-      perAddress: config.IMS_AUTH_FAILURES_PER_ADDRESS,
-    });
-    this.failures = metrics.counter('audx_ims_client_auth_failures_total', 'Failed client authentications, by outcome', ['reason']);
+    this.limiter = new FailedAuthLimiter(
+      {
+        windowSeconds: config.IMS_AUTH_FAILURE_WINDOW_SECONDS,
+        perClient: config.IMS_AUTH_FAILURES_PER_CLIENT,
+        perAddress: config.IMS_AUTH_FAILURES_PER_ADDRESS,
+      },
+      failures,
+    );
+    this.failureCount = metrics.counter('audx_ims_client_auth_failures_total', 'Failed client authentications, by outcome', ['reason']);
   }
 
   /** 401 invalid_client on a wrong id or secret; 429 when the brake refuses the caller or the id is under attack. */
   async authenticate(clientId: string, secret: string, address: string): Promise<AuthenticatedClient> {
     // the brake keys on a digest: a client_id may be as long as the form allows (16 KiB)
     const clientKey = digest(clientId).toString('base64url');
-    const blocked = this.limiter.blockedFor(clientKey, address);
+    const blocked = await this.limiter.blockedFor(clientKey, address);
     if (blocked > 0) {
-      this.failures.inc({ reason: 'throttled' });
+      this.failureCount.inc({ reason: 'throttled' });
       throw OAuthError.tooManyFailures(blocked);
     }
     const client = await this.check(clientId, secret);
     if (!client) {
-      const wait = this.limiter.recordFailure(clientKey, address);
-      this.failures.inc({ reason: 'bad_credentials' });
+      const wait = await this.limiter.recordFailure(clientKey, address);
+      this.failureCount.inc({ reason: 'bad_credentials' });
       throw wait > 0 ? OAuthError.tooManyFailures(wait) : OAuthError.invalidClient();
     }
     return client;

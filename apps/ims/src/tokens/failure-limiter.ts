@@ -1,48 +1,17 @@
 import { createHash } from 'node:crypto';
 
+/** What a failure is counted against. */
+export const FailureKind = { client: 1, address: 2, pair: 3 } as const;
+export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
+
 /**
- * Sliding-window counter: at most `limit` events per key within `windowMs`. Keeps only the last
- * `limit` timestamps per key and at most `maxKeys` keys (the least recently failing go first).
+ * Where failed authentications are counted. In MySQL in the service (`AuthFailuresRepository`),
+ * so every replica sees every failure and no flood of other keys can push a count out.
  */
-export class SlidingWindowLimiter {
-  private readonly events = new Map<string, number[]>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  /** Seconds until `key` may try again; 0 when it may now. */
-  retryAfter(key: string, now: number): number {
-    const events = this.live(key, now);
-    if (events.length < this.limit) return 0;
-    return Math.max(1, Math.ceil((events[events.length - this.limit] + this.windowMs - now) / 1000));
-  }
-
-  record(key: string, now: number): void {
-    const events = this.live(key, now);
-    events.push(now);
-    if (events.length > this.limit) events.splice(0, events.length - this.limit);
-    this.events.delete(key);
-    this.events.set(key, events);
-    while (this.events.size > this.maxKeys) this.events.delete(this.events.keys().next().value as string);
-  }
-
-  get size(): number {
-    return this.events.size;
-  }
-
-  private live(key: string, now: number): number[] {
-    const events = this.events.get(key);
-    if (!events) return [];
-    const cut = now - this.windowMs;
-    let stale = 0;
-    while (stale < events.length && events[stale] <= cut) stale++;
-    if (stale > 0) events.splice(0, stale);
-    if (events.length === 0) this.events.delete(key);
-    return events;
-  }
+export interface FailureStore {
+  /** When the `n`-th most recent failure of `key` after `sinceMs` happened, or null when there were fewer. */
+  nthMostRecent(kind: FailureKind, key: string, n: number, sinceMs: number): Promise<number | null>;
+  record(failures: { kind: FailureKind; key: string }[], nowMs: number, forgetBeforeMs: number): Promise<void>;
 }
 
 export interface FailureLimits {
@@ -52,9 +21,9 @@ export interface FailureLimits {
 }
 
 /**
- * Brute-force brake on client authentication, per client id and per source address, in memory
- * (per replica). Client ids are public (x-api-key), so only what a caller controls is refused
- * before its secret is checked:
+ * Brute-force brake on client authentication, per client id and per source address, counted in
+ * a store shared by the replicas. Client ids are public (x-api-key), so only what a caller
+ * controls is refused before its secret is checked:
  * - an address with `perAddress` failures in the window, whatever the client ids;
  * - a (client id, address) pair that failed while the client id has `perClient` failures: one
  *   address gets `perClient` guesses, and once the id is under attack every other address one.
@@ -63,31 +32,44 @@ export interface FailureLimits {
  * Successes do not reset any count.
  */
 export class FailedAuthLimiter {
-  private readonly byClient: SlidingWindowLimiter;
-  private readonly byAddress: SlidingWindowLimiter;
-  /** Only whether the pair failed within the window. */
-  private readonly byPair: SlidingWindowLimiter;
+  private readonly windowMs: number;
 
-  constructor(limits: FailureLimits) {
-    const windowMs = limits.windowSeconds * 1000;
-    this.byClient = new SlidingWindowLimiter(limits.perClient, windowMs);
-    this.byAddress = new SlidingWindowLimiter(limits.perAddress, windowMs);
-    this.byPair = new SlidingWindowLimiter(1, windowMs);
+  constructor(
+    private readonly limits: FailureLimits,
+    private readonly store: FailureStore,
+  ) {
+    this.windowMs = limits.windowSeconds * 1000;
   }
 
   /** Seconds before this caller's secret is checked again; 0 to check it now. */
-  blockedFor(clientId: string, address: string, now = Date.now()): number {
-    const pair = Math.min(this.byClient.retryAfter(clientId, now), this.byPair.retryAfter(pairKey(clientId, address), now));
-    return Math.max(pair, this.byAddress.retryAfter(address, now));
+  async blockedFor(clientId: string, address: string, now = Date.now()): Promise<number> {
+    const [byClient, byPair, byAddress] = await Promise.all([
+      this.retryAfter(FailureKind.client, clientId, this.limits.perClient, now),
+      this.retryAfter(FailureKind.pair, pairKey(clientId, address), 1, now),
+      this.retryAfter(FailureKind.address, address, this.limits.perAddress, now),
+    ]);
+    return Math.max(Math.min(byClient, byPair), byAddress);
   }
 
   /** Counts a wrong secret; returns the Retry-After (seconds) when the client id is already over its limit, else 0. */
-  recordFailure(clientId: string, address: string, now = Date.now()): number {
-    const wait = this.byClient.retryAfter(clientId, now);
-    this.byClient.record(clientId, now);
-    this.byAddress.record(address, now);
-    this.byPair.record(pairKey(clientId, address), now);
+  async recordFailure(clientId: string, address: string, now = Date.now()): Promise<number> {
+    const wait = await this.retryAfter(FailureKind.client, clientId, this.limits.perClient, now);
+    await this.store.record(
+      [
+        { kind: FailureKind.client, key: clientId },
+        { kind: FailureKind.address, key: address },
+        { kind: FailureKind.pair, key: pairKey(clientId, address) },
+      ],
+      now,
+      now - this.windowMs,
+    );
     return wait;
+  }
+
+  /** Seconds until `key` is back under `limit` failures in the window; 0 when it is now. */
+  private async retryAfter(kind: FailureKind, key: string, limit: number, now: number): Promise<number> {
+    const oldestCounted = await this.store.nthMostRecent(kind, key, limit, now - this.windowMs);
+    return oldestCounted === null ? 0 : Math.max(1, Math.ceil((oldestCounted + this.windowMs - now) / 1000));
   }
 }
 

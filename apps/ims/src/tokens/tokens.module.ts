@@ -5,6 +5,7 @@ import { ImsConfig, issuerOf } from '../config';
 import { IntegrationsModule } from '../integrations/integrations.module';
 import { KeyStore } from '../keys/key-store';
 import { RevocationsModule } from '../revocations/revocations.module';
+import { AuthFailuresRepository } from './auth-failures.repository';
 import { ClientAuthenticator } from './client-authenticator';
 import { TokenIssuer } from './token-issuer';
 import { TokensController } from './tokens.controller';
@@ -14,6 +15,7 @@ import { SIGNATURE_VERIFIER, TokensService } from './tokens.service';
   imports: [IntegrationsModule, RevocationsModule],
   controllers: [TokensController],
   providers: [
+    AuthFailuresRepository,
     ClientAuthenticator,
     TokenIssuer,
     TokensService,
