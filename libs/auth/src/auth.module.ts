@@ -43,7 +43,14 @@ export class AuthModule {
     const revocations = new RevocationList();
     const keys = options.keys ?? new RemoteJwks(new URL('/ims/keys', options.imsUrl).toString(), options.jwks);
     const verifier = new TokenVerifier(keys, revocations, { issuer: options.issuer, clockToleranceSec: options.clockToleranceSec });
-    const feed = new RevocationFeed({ kafka: runtime.kafka, namer: runtime.namer, service: runtime.options.service, list: revocations, logger: runtime.logger });
+    const feed = new RevocationFeed({
+      kafka: runtime.kafka,
+      namer: runtime.namer,
+      service: runtime.options.service,
+      list: revocations,
+      logger: runtime.logger,
+      staleAfterMs: runtime.options.config.REVOCATION_FEED_STALE_SECONDS * 1000,
+    });
     // events outside producers write are checked with the same verifier as requests
     runtime.authorizeEvent = eventAuthorizer(verifier);
     runtime.readiness.register('revocations', async () => {

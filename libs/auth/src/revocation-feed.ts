@@ -13,6 +13,8 @@ export interface RevocationFeedOptions {
   list: RevocationList;
   logger: Logger;
   pruneIntervalMs?: number;
+  /** No fetch answered for this long (the broker away, the consumer crashed): the list is stale. */
+  staleAfterMs?: number;
 }
 
 /**
@@ -29,6 +31,9 @@ export class RevocationFeed {
   private readonly pending = new Map<number, bigint>();
   private stopped = true;
   private running: Promise<void> | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastFetchAt = 0;
+  private restarting = false;
 
   /** A group of this process only: it never commits, so the broker forgets it once we leave. */
   readonly groupId: string;
@@ -37,10 +42,38 @@ export class RevocationFeed {
     this.groupId = o.namer.group(`audx-${o.service}.revocations.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
   }
 
-  /** Starts in the background, retrying until the broker answers; `list.ready` tells when it caught up. */
+  /**
+   * Starts in the background, retrying until the broker answers; `list.ready` tells when it caught
+   * up. Fails closed afterwards too: when no fetch has answered for `staleAfterMs`, or the consumer
+   * crashed for good, the list turns not ready (tokens are refused, /ready says so) and the feed
+   * reconnects and replays the topic until it has caught up again.
+   */
   start(): void {
     this.stopped = false;
     this.running = this.connectWithRetries();
+    const staleAfterMs = this.o.staleAfterMs ?? 15_000;
+    this.watchdog = setInterval(() => {
+      if (this.consumer && !this.restarting && Date.now() - this.lastFetchAt > staleAfterMs) void this.restart(`no fetch answered for ${Math.round((Date.now() - this.lastFetchAt) / 1000)} s`);
+    }, Math.min(2000, staleAfterMs));
+    this.watchdog.unref();
+  }
+
+  /** The list is stale until a fresh consumer has replayed the topic again. */
+  private async restart(reason: string): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    this.restarting = true;
+    try {
+      if (this.o.list.ready) this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
+      this.o.list.markStale();
+      const consumer = this.consumer;
+      this.consumer = null;
+      await consumer?.disconnect().catch(() => undefined);
+      await this.running;
+      this.running = this.connectWithRetries();
+      await this.running;
+    } finally {
+      this.restarting = false;
+    }
   }
 
   private async connectWithRetries(): Promise<void> {
@@ -72,6 +105,11 @@ export class RevocationFeed {
     if (this.pending.size === 0) this.o.list.markReady();
     const consumer = this.o.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
+    this.lastFetchAt = Date.now();
+    consumer.on(consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) void this.restart(`consumer crashed: ${String(e.payload.error)}`);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -94,6 +132,8 @@ export class RevocationFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     await this.running;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.pruneTimer = null;

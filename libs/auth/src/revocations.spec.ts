@@ -47,6 +47,17 @@ describe(RevocationList.name, () => {
     expect(sut.size).toBe(0);
   });
 
+  it('counts a revocation replayed by a reconnecting feed once, and turns not ready when the feed is stale', () => {
+    sut.markReady();
+    for (let i = 0; i < 3; i++) {
+      sut.add('j1', NOW + 10, NOW);
+      sut.add(clientRevocationId('c1', 5), NOW + 10, NOW);
+    }
+    expect(sut.size).toBe(2);
+    sut.markStale();
+    expect(sut.ready).toBe(false);
+  });
+
   it('parses synthetic client ids, including client ids with colons', () => {
     expect(parseRevocation('0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', 5)).toEqual({ kind: 'token', jti: '0b6f3e0e-6d33-4d49-9f3c-2a9b1c1e4d10', exp: 5 });
     expect(parseRevocation('client:abc', 5)).toEqual({ kind: 'client', clientId: 'abc', createdAtOrBeforeMs: Number.POSITIVE_INFINITY, exp: 5 });

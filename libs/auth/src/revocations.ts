@@ -55,6 +55,11 @@ export class RevocationList {
     this.isReady = true;
   }
 
+  /** The feed stopped or fell silent: new revocations may be missed, so tokens are refused until it catches up again. */
+  markStale(): void {
+    this.isReady = false;
+  }
+
   get size(): number {
     let n = this.tokens.size;
     for (const entries of this.clients.values()) n += entries.length;
@@ -69,7 +74,8 @@ export class RevocationList {
       return;
     }
     const entries = this.clients.get(r.clientId) ?? [];
-    entries.push({ createdAtOrBeforeMs: r.createdAtOrBeforeMs, exp: r.exp });
+    // a feed that reconnects replays the topic: the same revocation counts once
+    if (!entries.some((e) => e.createdAtOrBeforeMs === r.createdAtOrBeforeMs && e.exp === r.exp)) entries.push({ createdAtOrBeforeMs: r.createdAtOrBeforeMs, exp: r.exp });
     this.clients.set(r.clientId, entries);
   }
 

@@ -46,6 +46,8 @@ export const BaseEnvSchema = z.object({
    * must not hold back small events in the others (order is kept within a partition, by key).
    */
   KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
+  /** The revocation feed silent this long (broker away, consumer crashed): tokens are refused until it catches up. */
+  REVOCATION_FEED_STALE_SECONDS: z.coerce.number().int().min(2).max(600).default(15),
 });
 export type BaseConfig = z.infer<typeof BaseEnvSchema>;
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServiceProcess, freePort, json, repoRoot, runStackScript, waitFor } from '@audx/testing';
+import { ServiceProcess, TestStack, freePort, json, repoRoot, runStackScript, waitFor } from '@audx/testing';
 
 function clusterIdStartingWithDash(): string {
   for (;;) {
@@ -73,6 +73,29 @@ describe('service lifecycle (real processes)', () => {
       await waitFor(async () => (await readyStatus(service)) === 200, { timeoutMs: 60000, what: '/ready 200 again' });
     } finally {
       await service.kill();
+      runStackScript('kafka', ['stop'], env);
+      fs.rmSync(varDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails closed when its revocation feed goes silent: tokens refused while the broker is away, taken again once it has caught up', async () => {
+    const port = await freePort();
+    const controllerPort = await freePort();
+    const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audx-revocations-'));
+    const env = { KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_CONTROLLER_PORT: String(controllerPort), AUDX_VAR_DIR: varDir };
+    runStackScript('kafka', ['start'], env);
+    const stack = await TestStack.start(['audience-publication'], { KAFKA_BROKERS: env.KAFKA_BROKERS, REVOCATION_FEED_STALE_SECONDS: '3' });
+    try {
+      const tenant = await stack.ims.tenant('revocation feed');
+      const audiences = () => fetch(`${stack.url('audience-publication')}/v1/audiences`, { headers: tenant.headers }).then((r) => r.status);
+      await waitFor(async () => (await audiences()) === 200, { timeoutMs: 30000, what: 'a token accepted' });
+      runStackScript('kafka', ['stop'], env);
+      // a revocation issued now could not reach the service: it must not keep taking tokens
+      await waitFor(async () => (await audiences()) === 503, { timeoutMs: 30000, what: 'tokens refused' });
+      runStackScript('kafka', ['start'], env);
+      await waitFor(async () => (await audiences()) === 200, { timeoutMs: 90000, what: 'tokens taken again' });
+    } finally {
+      await stack.stop();
       runStackScript('kafka', ['stop'], env);
       fs.rmSync(varDir, { recursive: true, force: true });
     }
