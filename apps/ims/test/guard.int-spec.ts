@@ -100,6 +100,16 @@ describe('AccessTokenGuard in a service of its own (real IMS, MySQL, Kafka)', ()
       expect((await read(resign(claims, key), a.clientId, orgA)).status).toBe(200);
     });
 
+    it('issued for another audience, or for none, though signed with the real key', async () => {
+      const key = await realSigningKey(db);
+      const claims = claimsOf(genuine);
+      expect(claims.aud).toBe('audience-exchange');
+      const elsewhere = resign({ ...claims, aud: 'another-product' }, key);
+      expect(await read(elsewhere, a.clientId, orgA)).toMatchObject({ status: 401, body: { error: { message: 'invalid access token: unexpected audience' } } });
+      const { aud: _dropped, ...noAudience } = claims;
+      expect(await read(resign(noAudience, key), a.clientId, orgA)).toMatchObject({ status: 401, body: { error: { message: 'invalid access token: missing audience' } } });
+    });
+
     it('a key id IMS never published', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const forged = signRs256(claimsOf(genuine), privateKey, 'attacker-kid');

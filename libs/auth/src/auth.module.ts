@@ -42,7 +42,7 @@ export class AuthModule {
   static forRuntime(runtime: ServiceRuntime, options: AuthOptions): DynamicModule {
     const revocations = new RevocationList();
     const keys = options.keys ?? new RemoteJwks(new URL('/ims/keys', options.imsUrl).toString(), options.jwks);
-    const verifier = new TokenVerifier(keys, revocations, { issuer: options.issuer, clockToleranceSec: options.clockToleranceSec });
+    const verifier = new TokenVerifier(keys, revocations, { issuer: options.issuer, audience: runtime.options.config.IMS_AUDIENCE, clockToleranceSec: options.clockToleranceSec });
     const feed = new RevocationFeed({
       kafka: runtime.kafka,
       namer: runtime.namer,

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const AccessTokenClaimsSchema = z
   .object({
     iss: z.string().min(1),
+    /** Who the token is for: every service of the product checks it (IMS_AUDIENCE). */
+    aud: z.string().min(1).max(256).optional(),
     sub: z.string().min(1),
     iat: z.number().int().nonnegative(),
     nbf: z.number().int().nonnegative().optional(),

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { ISSUER, claims, hs256WithPublicKey, rsaKey, sign, tampered, unsigned } from '../test/support';
+import { AUDIENCE, ISSUER, claims, hs256WithPublicKey, rsaKey, sign, tampered, unsigned } from '../test/support';
 import { StaticKeySource } from './jwks';
 import { clientRevocationId, RevocationList } from './revocations';
 import { TokenVerifier } from './token-verifier';
@@ -13,7 +13,7 @@ describe(TokenVerifier.name, () => {
   beforeEach(() => {
     revocations = new RevocationList();
     revocations.markReady();
-    sut = new TokenVerifier(new StaticKeySource(new Map([['k1', publicKey]])), revocations, { issuer: ISSUER, clockToleranceSec: 30 });
+    sut = new TokenVerifier(new StaticKeySource(new Map([['k1', publicKey]])), revocations, { issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 30 });
   });
 
   const reason = async (token: string) => {
@@ -55,6 +55,8 @@ describe(TokenVerifier.name, () => {
 
   it('checks the issuer, the token type and the claim shapes', async () => {
     expect(await reason(sign(claims({ iss: 'http://evil' }), privateKey))).toBe('unexpected issuer');
+    expect(await reason(sign(claims({ aud: 'another-product' }), privateKey))).toBe('unexpected audience');
+    expect(await reason(sign(claims({ aud: undefined }), privateKey))).toBe('missing audience');
     expect(await reason(sign(claims({ type: 'refresh_token' }), privateKey))).toBe('invalid claims: type');
     expect(await reason(sign(claims({ exp: '99999999999' }), privateKey))).toBe('invalid claims: exp');
   });

@@ -6,6 +6,8 @@ import type { RevocationList } from './revocations';
 export interface TokenVerifierOptions {
   /** When set, the `iss` claim must equal it. The key set already pins the issuer's keys. */
   issuer?: string;
+  /** When set, the `aud` claim must equal it: a token IMS issued for another product is refused. */
+  audience?: string;
   /** Seconds of clock skew forgiven on `exp`, `nbf` and `iat`. */
   clockToleranceSec?: number;
 }
@@ -18,7 +20,7 @@ export type Verification =
 
 /**
  * Offline verification of IMS access tokens: RS256 only, key chosen by `kid` from the key source,
- * signature first, then the claims (type, exp, nbf, iat, iss), then the revocation list.
+ * signature first, then the claims (type, exp, nbf, iat, iss, aud), then the revocation list.
  */
 export class TokenVerifier {
   private readonly tolerance: number;
@@ -58,6 +60,7 @@ export class TokenVerifier {
     if (claims.nbf !== undefined && claims.nbf > now + this.tolerance) throw new TokenError('token not yet valid');
     if (claims.iat > now + this.tolerance) throw new TokenError('token issued in the future');
     if (this.options.issuer !== undefined && claims.iss !== this.options.issuer) throw new TokenError('unexpected issuer');
+    if (this.options.audience !== undefined && claims.aud !== this.options.audience) throw new TokenError(claims.aud === undefined ? 'missing audience' : 'unexpected audience');
     if (this.revocations) {
       if (!this.revocations.ready) throw new VerifierUnavailable('revocation list not loaded yet');
       if (this.revocations.isRevoked(claims, now)) throw new TokenError('token revoked');

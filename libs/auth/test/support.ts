@@ -7,10 +7,12 @@ export function rsaKey(modulusLength = 2048): { privateKey: KeyObject; publicKey
 }
 
 export const ISSUER = 'http://ims.test';
+export const AUDIENCE = 'audience-exchange';
 
 export function claims(overrides: Record<string, unknown> = {}, nowSec = Math.floor(Date.now() / 1000)): Record<string, unknown> {
   return {
     iss: ISSUER,
+    aud: AUDIENCE,
     sub: 'TA@techacct.adobe.com',
     iat: nowSec,
     nbf: nowSec,

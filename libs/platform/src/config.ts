@@ -36,6 +36,8 @@ export const BaseEnvSchema = z.object({
   MYSQL_URL: z.string().regex(/^mysql:\/\//, 'must be a mysql:// URL').default('mysql://root@127.0.0.1:3306'),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   IMS_URL: z.string().url().default('http://127.0.0.1:4100'),
+  /** The `aud` of the tokens IMS issues, which every service requires. */
+  IMS_AUDIENCE: z.string().min(1).max(256).default('audience-exchange'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   /** Event ids kept for de-duplication; must exceed how long Kafka can redeliver (its retention). */

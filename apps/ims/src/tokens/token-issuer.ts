@@ -33,6 +33,7 @@ export class TokenIssuer {
     const iat = Math.floor(nowMs / 1000);
     const claims: AccessTokenClaims = {
       iss: issuerOf(this.config),
+      aud: this.config.IMS_AUDIENCE,
       sub: client.userId,
       iat,
       nbf: iat,
