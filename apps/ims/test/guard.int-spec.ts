@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { signRs256 } from '@audx/auth';
-import { ServiceProcess, connectDatabase, testDatabase } from '@audx/testing';
+import { ServiceProcess, connectDatabase, testDatabase, waitFor } from '@audx/testing';
 import { algNone, hs256WithPublicKey, realSigningKey, resign, tamper } from './support/forge';
 import { ImsClient, Integration, apiHeaders, claimsOf, headerOf, http } from './support/ims-client';
 
@@ -227,5 +227,29 @@ describe('AccessTokenGuard in a service of its own (real IMS, MySQL, Kafka)', ()
     const token = await client.accessToken(a.clientId, a.clientSecret);
     expect(headerOf(token).kid).toBe(rotated.body.kid);
     expect((await read(token, a.clientId, orgA)).status).toBe(200);
+  });
+
+  // last: it retires the key every token above was signed with
+  it('retires a compromised signing key at once: its tokens refused by the service, new tokens signed by another key', async () => {
+    const before = await client.accessToken(a.clientId, a.clientSecret);
+    const kid = String(headerOf(before).kid);
+    expect((await read(before, a.clientId, orgA)).status).toBe(200);
+    const operator = new ImsClient(ims.url); // an operator token signed by the same key
+    expect((await operator.admin('GET', '/ims/organizations')).status).toBe(200);
+    const retired = await client.admin<{ retired: string; signing: string }>('POST', `/ims/keys/${encodeURIComponent(kid)}/retire`);
+    expect(retired).toMatchObject({ status: 200, body: { retired: kid } });
+    expect(retired.body.signing).not.toBe(kid);
+    const { body: jwks } = await http<{ keys: { kid: string }[] }>(`${ims.url}/ims/keys`);
+    expect(jwks.keys.map((k) => k.kid)).not.toContain(kid);
+    // the service still holds the key from its JWKS cache: the key's revocation reaches it on ims.token.revoked
+    await waitFor(async () => (await read(before, a.clientId, orgA)).status === 401, { timeoutMs: 20000, what: 'the retired key refused' });
+    expect((await read(before, a.clientId, orgA)).body.error?.message).toBe('invalid access token: signing key retired');
+    const fresh = new ImsClient(ims.url);
+    const after = await fresh.accessToken(a.clientId, a.clientSecret);
+    expect(headerOf(after).kid).toBe(retired.body.signing);
+    // a key that signs at once was never published ahead: the service fetches it on first sight (JWKS cooldown 1 s)
+    await waitFor(async () => (await read(after, a.clientId, orgA)).status === 200, { timeoutMs: 5000, what: 'the new key accepted' });
+    expect((await fresh.admin('POST', `/ims/keys/${encodeURIComponent(kid)}/retire`)).status).toBe(404);
+    expect((await operator.admin('GET', '/ims/organizations')).status).toBe(401); // IMS refuses the key's tokens too
   });
 });

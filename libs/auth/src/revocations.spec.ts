@@ -1,4 +1,4 @@
-import { RevocationList, clientRevocationId, parseRevocation } from './revocations';
+import { RevocationList, clientRevocationId, keyRevocationId, parseRevocation } from './revocations';
 
 const NOW = 1_800_000_000;
 const NOW_MS = NOW * 1000;
@@ -56,6 +56,15 @@ describe(RevocationList.name, () => {
     expect(sut.size).toBe(2);
     sut.markStale();
     expect(sut.ready).toBe(false);
+  });
+
+  it('retires a signing key until its last token expires', () => {
+    sut.add(keyRevocationId('kid-1'), NOW + 60, NOW);
+    expect(sut.isKeyRetired('kid-1', NOW)).toBe(true);
+    expect(sut.isKeyRetired('kid-2', NOW)).toBe(false);
+    expect(sut.isRevoked({ jti: 'key:kid-1', client_id: 'c1', created_at: String(NOW * 1000) }, NOW)).toBe(false);
+    expect(sut.prune(NOW + 61)).toBe(1);
+    expect(sut.isKeyRetired('kid-1', NOW + 61)).toBe(false);
   });
 
   it('parses synthetic client ids, including client ids with colons', () => {

@@ -5,9 +5,15 @@
  * `client:<clientId>` (the client was deleted: all its tokens) or `client:<clientId>:<t>` (every
  * token of that client created at or before epoch millisecond t, by its `created_at` claim:
  * `cascading=all` invalidation). `exp` is when the entry stops mattering, because every token it
- * covers has expired by then.
+ * covers has expired by then. `key:<kid>` retires a signing key: every token it signed is refused
+ * (an operator retires a compromised key).
  */
 export const CLIENT_REVOCATION_PREFIX = 'client:';
+export const KEY_REVOCATION_PREFIX = 'key:';
+
+export function keyRevocationId(kid: string): string {
+  return `${KEY_REVOCATION_PREFIX}${kid}`;
+}
 
 export function clientRevocationId(clientId: string, createdAtOrBeforeMs?: number): string {
   return createdAtOrBeforeMs === undefined ? `${CLIENT_REVOCATION_PREFIX}${clientId}` : `${CLIENT_REVOCATION_PREFIX}${clientId}:${createdAtOrBeforeMs}`;
@@ -18,9 +24,11 @@ const SECONDS_CUT_OFF_BELOW = 1e12;
 
 export type Revocation =
   | { kind: 'token'; jti: string; exp: number }
-  | { kind: 'client'; clientId: string; createdAtOrBeforeMs: number; exp: number };
+  | { kind: 'client'; clientId: string; createdAtOrBeforeMs: number; exp: number }
+  | { kind: 'key'; kid: string; exp: number };
 
 export function parseRevocation(jti: string, exp: number): Revocation {
+  if (jti.startsWith(KEY_REVOCATION_PREFIX)) return { kind: 'key', kid: jti.slice(KEY_REVOCATION_PREFIX.length), exp };
   if (!jti.startsWith(CLIENT_REVOCATION_PREFIX)) return { kind: 'token', jti, exp };
   const rest = jti.slice(CLIENT_REVOCATION_PREFIX.length);
   const cut = /^(.+):(\d{1,13})$/.exec(rest);
@@ -44,6 +52,7 @@ export interface RevocableToken {
  */
 export class RevocationList {
   private readonly tokens = new Map<string, number>();
+  private readonly keys = new Map<string, number>();
   private readonly clients = new Map<string, { createdAtOrBeforeMs: number; exp: number }[]>();
   private isReady = false;
 
@@ -61,7 +70,7 @@ export class RevocationList {
   }
 
   get size(): number {
-    let n = this.tokens.size;
+    let n = this.tokens.size + this.keys.size;
     for (const entries of this.clients.values()) n += entries.length;
     return n;
   }
@@ -71,6 +80,10 @@ export class RevocationList {
     const r = parseRevocation(jti, exp);
     if (r.kind === 'token') {
       this.tokens.set(r.jti, Math.max(exp, this.tokens.get(r.jti) ?? 0));
+      return;
+    }
+    if (r.kind === 'key') {
+      this.keys.set(r.kid, Math.max(exp, this.keys.get(r.kid) ?? 0));
       return;
     }
     const entries = this.clients.get(r.clientId) ?? [];
@@ -89,13 +102,21 @@ export class RevocationList {
     return !!entries?.some((e) => e.exp >= nowSec && createdAt <= e.createdAtOrBeforeMs);
   }
 
+  /** Whether the signing key `kid` was retired (every token it signed is refused). */
+  isKeyRetired(kid: string, nowSec = Date.now() / 1000): boolean {
+    const exp = this.keys.get(kid);
+    return exp !== undefined && exp >= nowSec;
+  }
+
   /** Drops entries whose tokens have all expired. */
   prune(nowSec = Date.now() / 1000): number {
     let dropped = 0;
-    for (const [jti, exp] of this.tokens) {
-      if (exp < nowSec) {
-        this.tokens.delete(jti);
-        dropped++;
+    for (const map of [this.tokens, this.keys]) {
+      for (const [id, exp] of map) {
+        if (exp < nowSec) {
+          map.delete(id);
+          dropped++;
+        }
       }
     }
     for (const [clientId, entries] of this.clients) {

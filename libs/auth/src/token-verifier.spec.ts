@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { AUDIENCE, ISSUER, claims, hs256WithPublicKey, rsaKey, sign, tampered, unsigned } from '../test/support';
 import { StaticKeySource } from './jwks';
-import { clientRevocationId, RevocationList } from './revocations';
+import { clientRevocationId, keyRevocationId, RevocationList } from './revocations';
 import { TokenVerifier } from './token-verifier';
 
 describe(TokenVerifier.name, () => {
@@ -76,6 +76,8 @@ describe(TokenVerifier.name, () => {
     revocations.add(clientRevocationId('client-2'), Math.floor(Date.now() / 1000) + 60);
     expect(await reason(sign(claims({ jti: 'other', client_id: 'client-2' }), privateKey))).toBe('token revoked');
     expect(await reason(sign(claims({ jti: 'other', client_id: 'client-3' }), privateKey))).toBe('valid');
+    revocations.add(keyRevocationId('k1'), Math.floor(Date.now() / 1000) + 60);
+    expect(await reason(sign(claims({ jti: 'other', client_id: 'client-3' }), privateKey))).toBe('signing key retired');
   });
 
   it('is unavailable, not invalid, until the revocation list has caught up', async () => {

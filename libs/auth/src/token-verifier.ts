@@ -64,6 +64,7 @@ export class TokenVerifier {
     if (this.revocations) {
       if (!this.revocations.ready) throw new VerifierUnavailable('revocation list not loaded yet');
       if (this.revocations.isRevoked(claims, now)) throw new TokenError('token revoked');
+      if (this.revocations.isKeyRetired(kid, now)) throw new TokenError('signing key retired');
     }
     return claims;
   }

@@ -114,6 +114,28 @@ export class KeyStore implements KeySource, OnModuleInit, OnModuleDestroy {
     return { kid: key.kid, activatesAt: key.activeFrom };
   }
 
+  /**
+   * Retires a key at once: gone from the JWKS and from signing. When it was the signing key, a new
+   * key signs from now (not an older one still published). Null when no such key is published.
+   * Other replicas see it within their 5 s cache; guards refuse its tokens through the `key:<kid>`
+   * revocation the caller publishes first.
+   */
+  async retire(kid: string): Promise<{ retired: string; signing: string } | null> {
+    const signing = await this.repo.withKeyLock(async (rows, manager) => {
+      if (!rows.some((r) => r.kid === kid)) return null;
+      const wasSigning = signingKeyAt(rows.map(timesOf), this.now())?.kid === kid;
+      await this.repo.delete(manager, [kid]);
+      if (!wasSigning) return signingKeyAt(rows.filter((r) => r.kid !== kid).map(timesOf), this.now())?.kid ?? null;
+      const next = await this.generate(0);
+      await this.repo.insert(manager, next);
+      return next.kid;
+    });
+    if (signing === null) return null;
+    this.logger.warn({ kid, signing }, 'signing key retired');
+    await this.reload();
+    return { retired: kid, signing };
+  }
+
   /** Every replica runs this; the lock makes one of them rotate or prune. */
   async maintain(): Promise<void> {
     await this.repo.withKeyLock(async (rows, manager) => {

@@ -1,17 +1,19 @@
-import { Body, Controller, Get, Header, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrgOptional, RequireScope, Scopes } from '@audx/auth';
 import { APP_CONFIG, ZodBody } from '@audx/platform';
 import { ImsConfig, issuerOf } from '../config';
 import { discoveryDocument } from './discovery';
+import { KeyRetirement } from './key-retirement';
 import { KeyStore } from './key-store';
-import { JwksView, RotateKeyDto, RotateKeySchema, RotatedKeyView } from './keys.dto';
+import { JwksView, RetiredKeyView, RotateKeyDto, RotateKeySchema, RotatedKeyView } from './keys.dto';
 
 @ApiTags('keys')
 @Controller('ims')
 export class KeysController {
   constructor(
     @Inject(KeyStore) private readonly keys: KeyStore,
+    @Inject(KeyRetirement) private readonly retirement: KeyRetirement,
     @Inject(APP_CONFIG) private readonly config: ImsConfig,
   ) {}
 
@@ -38,5 +40,15 @@ export class KeysController {
   async rotate(@Body(new ZodBody(RotateKeySchema)) body: RotateKeyDto): Promise<RotatedKeyView> {
     const { kid, activatesAt } = await this.keys.rotate(body.activateInSeconds === undefined ? undefined : body.activateInSeconds * 1000);
     return { kid, activatesAt: activatesAt.toISOString() };
+  }
+
+  @Post('keys/:kid/retire')
+  @HttpCode(200)
+  @RequireScope(Scopes.imsAdmin)
+  @OrgOptional()
+  @ApiOperation({ summary: 'Retire a compromised signing key at once: its tokens refused by every service, new tokens signed by another key (ims.admin)' })
+  @ApiOkResponse({ type: RetiredKeyView })
+  retire(@Param('kid') kid: string): Promise<RetiredKeyView> {
+    return this.retirement.retire(kid);
   }
 }

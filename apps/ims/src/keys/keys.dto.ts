@@ -19,3 +19,8 @@ export class JwksView {
   @ApiProperty({ description: 'RSA public keys (kty, kid, n, e, alg RS256, use sig)', type: 'array', items: { type: 'object' } })
   keys: object[];
 }
+
+export class RetiredKeyView {
+  @ApiProperty({ description: 'the key retired: gone from the JWKS, its tokens refused' }) retired: string;
+  @ApiProperty({ description: 'the key that signs from now' }) signing: string;
+}

@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { RevocationsModule } from '../revocations/revocations.module';
+import { KeyRetirement } from './key-retirement';
 import { KeyStore } from './key-store';
 import { KeysController } from './keys.controller';
 
@@ -9,8 +11,9 @@ export class KeysModule {
   static forKeyStore(keyStore: KeyStore): DynamicModule {
     return {
       module: KeysModule,
+      imports: [RevocationsModule],
       controllers: [KeysController],
-      providers: [{ provide: KeyStore, useValue: keyStore }],
+      providers: [{ provide: KeyStore, useValue: keyStore }, KeyRetirement],
       exports: [KeyStore],
     };
   }

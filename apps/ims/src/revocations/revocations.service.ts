@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { RevocationList, clientRevocationId } from '@audx/auth';
+import { RevocationList, clientRevocationId, keyRevocationId } from '@audx/auth';
 import { Topics } from '@audx/contracts';
 import type { OutboxWriter } from '@audx/messaging';
 import { LOGGER } from '@audx/platform';
@@ -13,7 +13,8 @@ export const NO_ORG = 'ims';
 
 export type RevocationRequest =
   | { kind: 'token'; jti: string; clientId: string; orgId: string | undefined; exp: number }
-  | { kind: 'client'; clientId: string; orgId: string | undefined; createdAtOrBeforeMs?: number; exp: number };
+  | { kind: 'client'; clientId: string; orgId: string | undefined; createdAtOrBeforeMs?: number; exp: number }
+  | { kind: 'key'; kid: string; exp: number };
 
 /**
  * Records revocations in MySQL and publishes them on ims.token.revoked through the outbox, in the
@@ -43,17 +44,18 @@ export class RevocationsService implements OnModuleInit, OnModuleDestroy {
 
   /** Writes the revocation and its event; returns the published id. */
   async record(manager: EntityManager, outbox: OutboxWriter, r: RevocationRequest): Promise<{ jti: string; exp: number }> {
-    const jti = r.kind === 'token' ? r.jti : clientRevocationId(r.clientId, r.createdAtOrBeforeMs);
+    const jti = r.kind === 'token' ? r.jti : r.kind === 'key' ? keyRevocationId(r.kid) : clientRevocationId(r.clientId, r.createdAtOrBeforeMs);
+    const orgId = r.kind === 'key' ? undefined : r.orgId;
     const row = Object.assign(new RevokedToken(), {
       jti,
       kind: r.kind,
-      clientId: r.clientId,
-      orgId: r.orgId ?? null,
+      clientId: r.kind === 'key' ? '' : r.clientId,
+      orgId: orgId ?? null,
       createdAtOrBeforeMs: r.kind === 'client' ? (r.createdAtOrBeforeMs ?? null) : null,
       expiresAt: r.exp,
       revokedAt: new Date(),
     });
-    if (await this.repo.insert(manager, row)) outbox.add(Topics.imsTokenRevoked, r.orgId ?? NO_ORG, { jti, exp: r.exp });
+    if (await this.repo.insert(manager, row)) outbox.add(Topics.imsTokenRevoked, orgId ?? NO_ORG, { jti, exp: r.exp });
     return { jti, exp: r.exp };
   }
 

@@ -9,7 +9,7 @@ const bigintNumber: ValueTransformer = {
  * One revocation: a token (`kind` token, `jti` its jti) or every token of a client created (its
  * `created_at` claim, epoch ms) at or before `createdAtOrBeforeMs` (`kind` client, NULL = all: the
  * client was deleted). The `jti` column is the id published on ims.token.revoked (see
- * clientRevocationId in @audx/auth).
+ * clientRevocationId in @audx/auth). `kind` key retires a signing key (`jti` key:<kid>, no client).
  */
 @Entity('revoked_tokens')
 export class RevokedToken {
@@ -17,7 +17,7 @@ export class RevokedToken {
   jti: string;
 
   @Column({ type: 'varchar', length: 16 })
-  kind: 'token' | 'client';
+  kind: 'token' | 'client' | 'key';
 
   @Column({ name: 'client_id', type: 'varchar', length: 64 })
   clientId: string;
