@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** SHA-256, no salt, as raw bytes (what is indexed). One-shot: no Hash object per value on bulk paths. */
 export function sha256(value: string): Buffer {
@@ -7,7 +7,7 @@ export function sha256(value: string): Buffer {
 
 /** SHA-256, no salt, lowercase hex (what travels in files and on topics). */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;

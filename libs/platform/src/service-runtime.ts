@@ -64,6 +64,7 @@ export class ServiceRuntime {
       { onPublished: (n) => this.metrics.outboxPublished.inc(n), onParked: (n, reason) => this.metrics.outboxParked.inc({ reason }, n) },
     );
     this.registerOutboxGauges();
+    this.registerConsumerGauges();
     const admin = kafka.admin({ retry: { retries: 0 } });
     let adminConnected = false;
     this.readiness.logTo(options.logger);
@@ -83,8 +84,8 @@ export class ServiceRuntime {
     });
   }
 
-  /** Outbox depth, the age of its oldest row and the parked rows, read at scrape time; the consumer's backlog per topic. */
-  private registerOutboxGauges(): void {
+  /** The consumer's backlog per topic, as its last slices saw it. */
+  private registerConsumerGauges(): void {
     const backlog = this.backlog;
     this.metrics.gauge('audx_consumer_backlog_messages', 'Messages after the slice being consumed, per topic (as last seen by this process)', ['topic'], async function () {
       for (const [topic, n] of backlog.topics()) this.set({ topic }, n);
@@ -92,6 +93,10 @@ export class ServiceRuntime {
     this.metrics.gauge('audx_consumer_lag_seconds', 'How long the next message to consume has waited since it was produced, per topic', ['topic'], async function () {
       for (const topic of backlog.topics().keys()) this.set({ topic }, backlog.lagMs(topic) / 1000);
     });
+  }
+
+  /** Outbox depth, the age of its oldest row and the parked rows, read at scrape time. */
+  private registerOutboxGauges(): void {
     const ds = this.dataSource;
     const readInto = async (gauge: { set(v: number): void }, sql: string) => {
       try {

@@ -4,14 +4,12 @@ import { APP_CONFIG, Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLi
 import { newClientId, newClientSecret, newTechnicalAccountId } from '../common/ids';
 import type { ImsConfig } from '../config';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { RevocationsService } from '../revocations/revocations.service';
+import { RevocationsService, revocationExpiry } from '../revocations/revocations.service';
 import { Integration } from './integration.entity';
 import { CreatedIntegrationView, IntegrationPage, IntegrationView, RotatedSecretView } from './integrations.dto';
 import { IntegrationsRepository } from './integrations.repository';
 import { SecretHasher } from './secret-hasher';
 
-/** Seconds added to a client-wide revocation's lifetime, for clock skew and verifier tolerance. */
-const REVOCATION_SLACK_SEC = 120;
 
 @Injectable()
 export class IntegrationsService {
@@ -74,7 +72,7 @@ export class IntegrationsService {
    * that client until the longest-lived one has expired.
    */
   async delete(orgId: string, clientId: string): Promise<void> {
-    const exp = Math.floor(Date.now() / 1000) + this.config.IMS_TOKEN_TTL_SECONDS + REVOCATION_SLACK_SEC;
+    const exp = revocationExpiry(Math.floor(Date.now() / 1000), this.config.IMS_TOKEN_TTL_SECONDS);
     const revoked = await this.runtime.transaction(async (manager, outbox) => {
       const current = await this.integrations.findActiveInOrg(orgId, clientId, manager, true);
       if (!current) throw Errors.notFound('integration');

@@ -1,11 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, Errors, ServiceRuntime } from '@audx/platform';
 import type { ImsConfig } from '../config';
-import { RevocationsService } from '../revocations/revocations.service';
+import { RevocationsService, revocationExpiry } from '../revocations/revocations.service';
 import { KeyStore } from './key-store';
-
-/** Every token of the key has expired by then (the longest lifetime, plus clock slack). */
-const REVOCATION_SLACK_SEC = 120;
 
 /**
  * Retiring a compromised signing key: first the `key:<kid>` revocation (through the outbox, so
@@ -24,7 +21,7 @@ export class KeyRetirement {
 
   async retire(kid: string): Promise<{ retired: string; signing: string }> {
     if (!(await this.keys.jwks()).keys.some((k) => k.kid === kid)) throw Errors.notFound('signing key');
-    const exp = Math.floor(Date.now() / 1000) + this.config.IMS_TOKEN_TTL_SECONDS + REVOCATION_SLACK_SEC;
+    const exp = revocationExpiry(Math.floor(Date.now() / 1000), this.config.IMS_TOKEN_TTL_SECONDS);
     const revoked = await this.runtime.transaction((manager, outbox) => this.revocations.record(manager, outbox, { kind: 'key', kid, exp }));
     this.revocations.remember(revoked);
     const done = await this.keys.retire(kid);

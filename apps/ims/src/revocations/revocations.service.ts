@@ -8,6 +8,14 @@ import { LOGGER } from '@audx/platform';
 import { RevokedToken } from './revoked-token.entity';
 import { RevocationsRepository } from './revocations.repository';
 
+/** Seconds on top of the token lifetime, for clock skew and verifier tolerance. */
+const REVOCATION_SLACK_SEC = 120;
+
+/** When a revocation of tokens issued up to `issuedUpToSec` stops mattering: every one of them has expired. */
+export function revocationExpiry(issuedUpToSec: number, tokenTtlSeconds: number): number {
+  return issuedUpToSec + tokenTtlSeconds + REVOCATION_SLACK_SEC;
+}
+
 /** The envelope org of a revocation that concerns no organization (the operator's tokens). */
 export const NO_ORG = 'ims';
 

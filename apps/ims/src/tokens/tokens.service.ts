@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessTokenClaims, TokenVerifier, bearerToken, isScope, parseScopeList } from '@audx/auth';
 import { APP_CONFIG, ServiceRuntime } from '@audx/platform';
 import type { ImsConfig } from '../config';
-import { RevocationRequest, RevocationsService } from '../revocations/revocations.service';
+import { RevocationRequest, RevocationsService, revocationExpiry } from '../revocations/revocations.service';
 import { ClientAuthenticator } from './client-authenticator';
 import { OAuthError } from './oauth-error';
 import type { OAuthForm } from './oauth-form';
@@ -11,7 +11,6 @@ import { TokenIssuer, TokenResponse } from './token-issuer';
 /** Verifies signature and claims with this replica's keys; revocations are checked in MySQL. */
 export const SIGNATURE_VERIFIER = Symbol('SIGNATURE_VERIFIER');
 
-const REVOCATION_SLACK_SEC = 120;
 
 export type Introspection = { valid: true; token: AccessTokenClaims } | { valid: false; reason: string };
 
@@ -78,7 +77,7 @@ export class TokensService {
     // named here (another replica's clock may run a little ahead)
     const cutMs = Math.max(Date.now(), Number(claims.created_at));
     const request: RevocationRequest = cascading
-      ? { kind: 'client', clientId: claims.client_id, orgId: claims.org, createdAtOrBeforeMs: cutMs, exp: Math.ceil(cutMs / 1000) + this.config.IMS_TOKEN_TTL_SECONDS + REVOCATION_SLACK_SEC }
+      ? { kind: 'client', clientId: claims.client_id, orgId: claims.org, createdAtOrBeforeMs: cutMs, exp: revocationExpiry(Math.ceil(cutMs / 1000), this.config.IMS_TOKEN_TTL_SECONDS) }
       : { kind: 'token', jti: claims.jti, clientId: claims.client_id, orgId: claims.org, exp: claims.exp };
     const revoked = await this.runtime.transaction((manager, outbox) => this.revocations.record(manager, outbox, request));
     this.revocations.remember(revoked);
