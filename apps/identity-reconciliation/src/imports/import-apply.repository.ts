@@ -98,9 +98,9 @@ export class ImportApplyRepository {
     return { added: Number(c?.added ?? 0), removed: Number(c?.removed ?? 0) };
   }
 
-  /** Distinct identifiers of the import by staged status. */
+  /** Distinct identifiers of the import by staged status, counted on their 16-byte MD5 (not on the VARCHAR). */
   async distinctByStatus(manager: EntityManager, importPk: string): Promise<Map<number, number>> {
-    const found = await rows<{ status: number; n: string }>(manager, 'SELECT status, COUNT(DISTINCT user_id) AS n FROM import_rows WHERE import_pk = ? GROUP BY status', [importPk]);
+    const found = await rows<{ status: number; n: string }>(manager, 'SELECT status, COUNT(DISTINCT uid_h) AS n FROM import_rows WHERE import_pk = ? GROUP BY status', [importPk]);
     return new Map(found.map((x) => [Number(x.status), Number(x.n)]));
   }
 

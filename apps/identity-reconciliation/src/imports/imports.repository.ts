@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SegmentImported } from '@audx/contracts';
@@ -5,6 +6,11 @@ import { bulkInsert } from '@audx/persistence';
 import { loadDataIgnore } from '../common/load-data';
 import { affected, placeholders, rows, toJsonArray } from '../common/sql';
 import type { MatchPlan, StagedId } from './match-plan';
+
+/** The 16-byte MD5 an identifier's distinct count is taken on (uid_h). */
+export function userHash(userId: string): Buffer {
+  return hash('md5', userId, 'buffer') as unknown as Buffer;
+}
 
 export interface StagedRow {
   id: StagedId;
@@ -102,14 +108,14 @@ export class ImportsRepository {
     return affected(await manager.query('INSERT IGNORE INTO import_chunks (import_pk, seq, members) VALUES (?, ?, ?)', [importPk, seq, members])) === 1;
   }
 
-  /** Appends a chunk's rows (LOAD DATA; a replay of the same chunk is ignored by the key). */
+  /** Appends a chunk's rows (LOAD DATA; a replay of the same chunk is ignored by the key), each with its identifier's MD5 (`userHash`). */
   async stageRows(manager: EntityManager, importPk: string, seq: number, staged: StagedRow[]): Promise<void> {
     await loadDataIgnore(
       manager,
       'import_rows',
-      ['import_pk', 'seq', 'n', 'user_id', 'status', 'key_text', 'key_hash', 'segment_id', 'op'],
-      staged.map((r, n) => [importPk, seq, n, r.id.userId, r.id.status, r.id.keyText, r.id.keyHash, r.segmentId, r.op]),
-      ['key_hash'],
+      ['import_pk', 'seq', 'n', 'user_id', 'status', 'key_text', 'key_hash', 'segment_id', 'op', 'uid_h'],
+      staged.map((r, n) => [importPk, seq, n, r.id.userId, r.id.status, r.id.keyText, r.id.keyHash, r.segmentId, r.op, userHash(r.id.userId)]),
+      ['key_hash', 'uid_h'],
     );
   }
 
