@@ -86,14 +86,15 @@ async function main() {
   const lists = new ListsRepository();
   const changes = new ChangeLog(runtime, new ChangeLogRepository(), config, logger);
   const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), changes, config, logger);
-  const stager = new ImportStager(imports, dataSources, logger);
-  const applier = new ImportApplier(runtime, imports, lists, new ImportApplyRepository(), changes, config, logger, new Metrics('bench'));
+  const work = new ImportApplyRepository();
+  const stager = new ImportStager(imports, dataSources, work, logger);
+  const applier = new ImportApplier(runtime, imports, lists, work, changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
   const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {
-      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'share_baselines', 'share_members', 'share_targets', 'share_changes', 'share_clock', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
+      for (const t of ['import_chunks', 'import_segments', 'import_rows', 'import_matches', 'import_unmatched', 'imports', 'list_members', 'lists', 'exports', 'export_chunks', 'share_baselines', 'share_members', 'share_targets', 'share_changes', 'share_clock', 'outbox']) await dataSource.query(`TRUNCATE TABLE ${t}`);
       await dataSource.query('DROP TABLE IF EXISTS base_ids, base_members');
       log(`reusing the recipients and links of ${database}`);
     } else {
@@ -187,7 +188,7 @@ function ndjsonStream(count: number, line: (i: number) => unknown): Readable {
  * N links through VisitorsService.linkStream (POST /v1/visitors). Only HTTP and auth are left out.
  */
 async function seed(runtime: ServiceRuntime, config: IdentityConfig, changes: ChangeLog): Promise<void> {
-  const recipients = new RecipientsService(runtime, new RecipientsRepository(), new ListsRepository(), new VisitorsRepository(), changes, config);
+  const recipients = new RecipientsService(runtime, new RecipientsRepository(), new ListsRepository(), new VisitorsRepository(), new ImportsRepository(), changes, config);
   let upserted = 0;
   const recipientSecs = await timed(async () => {
     const report = await recipients.upsertStream(

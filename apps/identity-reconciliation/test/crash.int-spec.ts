@@ -98,7 +98,7 @@ describe('identity-reconciliation killed mid-import', () => {
     await waitFor(
       async () => {
         const [staged] = await db.query(
-          'SELECT i.staging_purged AS purged, (SELECT COUNT(*) FROM import_rows s WHERE s.import_pk = i.import_pk) AS n FROM imports i WHERE i.org_id = ? AND i.import_id = ?',
+          'SELECT i.staging_purged AS purged, (SELECT COUNT(*) FROM import_rows s WHERE s.import_pk = i.import_pk) + (SELECT COUNT(*) FROM import_matches m WHERE m.import_pk = i.import_pk) AS n FROM imports i WHERE i.org_id = ? AND i.import_id = ?',
           [client.orgId, importId],
         );
         const row = (staged as { purged: number; n: string }[])[0];

@@ -40,11 +40,11 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
 
   const importRow = async (importId: string) => {
     const [found] = await db.query(
-      'SELECT i.status, i.staging_purged AS purged, (SELECT COUNT(*) FROM import_rows r WHERE r.import_pk = i.import_pk) AS staged FROM imports i WHERE i.org_id = ? AND i.import_id = ?',
+      'SELECT i.status, i.staging_purged AS purged, (SELECT COUNT(*) FROM import_rows r WHERE r.import_pk = i.import_pk) AS staged, (SELECT COUNT(*) FROM import_matches m WHERE m.import_pk = i.import_pk) AS matches FROM imports i WHERE i.org_id = ? AND i.import_id = ?',
       [client.orgId, importId],
     );
-    const row = (found as { status: string; purged: number; staged: string }[])[0];
-    return row && { status: row.status, purged: Number(row.purged), staged: Number(row.staged) };
+    const row = (found as { status: string; purged: number; staged: string; matches: string }[])[0];
+    return row && { status: row.status, purged: Number(row.purged), staged: Number(row.staged), matches: Number(row.matches) };
   };
 
   const reportsOf = (importId: string) => observed.waitFor<typeof Topics.segmentReconciled>('SegmentReconciled', client.orgId, (p) => p.importId === importId);
@@ -56,10 +56,12 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     const importId = chunks[0].importId;
     for (const c of chunks.slice(0, 2)) await producers.publish(Topics.segmentImported, client.orgId, c);
     await waitFor(async () => (await importRow(importId))?.staged === 4, { what: 'two chunks staged' });
+    // resolved as they arrived, before the import is complete
+    expect((await importRow(importId))?.matches).toBe(4);
 
     await waitFor(async () => {
       const r = await importRow(importId);
-      return r?.status === 'abandoned' && r.purged === 1 && r.staged === 0;
+      return r?.status === 'abandoned' && r.purged === 1 && r.staged === 0 && r.matches === 0;
     }, { timeoutMs: 30000, what: 'import abandoned and its staging freed' });
     // segment-ingestion is told, in the transaction that abandoned it: nothing applied, and why
     expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'chunks missing: the sender stopped mid-import')]);
@@ -70,17 +72,39 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     await waitFor(async () => (await consumed(url, Topics.segmentImported, 'processed')) > before, { what: 'the late chunk consumed' });
     // it changed nothing: no list for segment 80, the import stays abandoned
     expect(await client.listOf('defaultDataSource', '80')).toBeUndefined();
-    expect(await importRow(importId)).toMatchObject({ status: 'abandoned', staged: 0 });
+    expect(await importRow(importId)).toMatchObject({ status: 'abandoned', staged: 0, matches: 0 });
     expect(observed.of<typeof Topics.segmentReconciled>('SegmentReconciled', client.orgId, (p) => p.importId === importId)).toHaveLength(1);
   });
 
+  it('resolves each chunk as it arrives, and a recipient erased before the apply is not written to the list', async () => {
+    await client.upsertRecipients(Array.from({ length: 3 }, (_, i) => ({ recipientId: `er-${i}` })));
+    await client.linkVisitors(Array.from({ length: 3 }, (_, i) => ({ visitorId: visitorId(720 + i), recipientId: `er-${i}` })));
+    const chunks = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '85' }], members: Array.from({ length: 3 }, (_, i) => ({ userId: visitorId(720 + i), add: ['85'] })), chunkSize: 2 });
+    const importId = chunks[0].importId;
+    await producers.publish(Topics.segmentImported, client.orgId, chunks[0]);
+    await waitFor(async () => (await importRow(importId))?.matches === 2, { what: 'the first chunk resolved' });
+    expect((await client.request('DELETE', '/v1/recipients/er-0')).status).toBe(204);
+    expect((await importRow(importId))?.matches).toBe(1);
+
+    await producers.publish(Topics.segmentImported, client.orgId, chunks[1]);
+    const [report] = await reportsOf(importId);
+    expect(report.payload).toMatchObject({ matched: 3, unmatched: 0 });
+    const list = (await client.listOf('defaultDataSource', '85'))!;
+    expect(await client.members(list.listId)).toEqual(['er-1', 'er-2']);
+  });
+
   it('marks an import that fails every apply failed, and reports it failed', async () => {
-    // a ready import whose apply always fails: its plan names a key no recipient column matches
+    // a ready import whose apply always fails: its plan names a key no recipient column matches,
+    // and its one chunk was staged unresolved, so the apply resolves it with that plan
     const importId = `imp_${randomUUID().slice(0, 8)}`;
+    // in one transaction: the applier must never see the import without its chunk
+    await db.beginTransaction();
     await db.query(
-      "INSERT INTO imports (org_id, import_id, sequence, data_source, mode, plan, status, chunks_total, created_at, updated_at) VALUES (?, ?, ?, 'defaultDataSource', 'iter', ?, 'ready', 0, NOW(3), NOW(3))",
+      "INSERT INTO imports (org_id, import_id, sequence, data_source, mode, plan, status, chunks_total, created_at, updated_at) VALUES (?, ?, ?, 'defaultDataSource', 'iter', ?, 'ready', 1, NOW(3), NOW(3))",
       [client.orgId, importId, nextSequence(), JSON.stringify({ target: 'nothing', hashed: false, encrypted: false })],
     );
+    await db.query('INSERT INTO import_chunks (import_pk, seq, members, resolved) SELECT import_pk, 0, 1, 0 FROM imports WHERE org_id = ? AND import_id = ?', [client.orgId, importId]);
+    await db.commit();
     expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'the import could not be applied after 5 attempts')]);
     // the import says why in a sentence; the driver's message (SQL, columns) stays in the log
     const failed = await client.ok<{ status: string; error: string }>('GET', `/v1/imports/${importId}`);

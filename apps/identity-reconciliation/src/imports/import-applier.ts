@@ -11,7 +11,7 @@ import type { IdentityConfig } from '../config';
 import { ListsRepository } from '../lists/lists.repository';
 import { ImportApplyRepository } from './import-apply.repository';
 import { ImportRecord, ImportsRepository } from './imports.repository';
-import { IdStatus, resolutionSteps } from './match-plan';
+import { IdStatus, resolution } from './match-plan';
 
 const PURGE_SLICE = 5000;
 const MAX_ATTEMPTS = 5;
@@ -27,8 +27,9 @@ interface ListOutcome {
 }
 
 /**
- * Applies a ready import in ONE transaction, so that it becomes visible all at once: resolves every
- * staged identifier with one set-based join, computes each (list, recipient) change, writes it
+ * Applies a ready import in ONE transaction, so that it becomes visible all at once: takes the
+ * recipients each identifier resolved to when its chunk was staged (`import_matches`), computes
+ * each (list, recipient) change, writes it
  * only where the import's acceptance `sequence` is higher than the one stored on the membership
  * (last writer by acceptance order wins, whatever the arrival order), replaces `full` lists,
  * records the unmatched identifiers and writes `segment.reconciled` and `list.updated` to the
@@ -164,17 +165,18 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
   private async applyLocked(manager: EntityManager, outbox: OutboxWriter, imp: ImportRecord): Promise<{ report: SegmentReconciled; steps: Record<string, number> }> {
     const S = imp.sequence;
     const steps = new StepTimer();
-    await this.work.openWorkTables(manager);
+    await this.work.openListTable(manager);
 
-    // 1. every staged row to its recipients, set-based, probing the indexes in key order; rid 0
-    //    marks an identifier nothing matched (one may match several recipients: a shared email)
-    const resolution = resolutionSteps(imp.plan, imp.orgId, imp.importPk);
-    if (resolution) await this.work.resolve(manager, resolution);
+    // 1. the identifiers of chunks staged without being resolved (by a version before chunks were
+    //    resolved as they arrived), set-based like the stager does it
+    const unresolved = await this.imports.unresolvedChunks(manager, imp.importPk);
+    await this.work.resolveChunks(manager, imp.importPk, unresolved, resolution(imp.plan, imp.orgId, imp.importPk, unresolved));
     steps.lap('resolveMs');
+    const resolvable = imp.plan.target !== 'none';
 
     // 2. the list of each segment, created on demand and locked; a list replaced by a later full import is left alone
     // (an import through a data source the org does not have creates no list: everything is unmatched)
-    const segments = resolution ? await this.work.segments(manager, imp.importPk) : [];
+    const segments = resolvable ? await this.work.segments(manager, imp.importPk) : [];
     const touched: { list: Awaited<ReturnType<ListsRepository['ensureImportList']>>; labels: string[]; skip: boolean }[] = [];
     for (const s of segments) {
       const list = await this.lists.ensureImportList(manager, imp.orgId, imp.dataSource, s.segmentId);
@@ -184,7 +186,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     }
 
     // 3. adds then removes, straight from the join, where this import is the latest writer
-    await this.work.writeMemberships(manager, S);
+    await this.work.writeMemberships(manager, imp.importPk, S);
     steps.lap('writeMs');
 
     // 4. full mode: whoever the file did not touch leaves the list, unless a later import put them there
@@ -224,7 +226,7 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     if ([...statuses.keys()].some((st) => st !== IdStatus.pending)) await this.work.reportSetAside(manager, imp.importPk);
     const report: SegmentReconciled = {
       importId: imp.importId,
-      matched: resolution ? distinct(IdStatus.pending) - notFound : 0,
+      matched: resolvable ? distinct(IdStatus.pending) - notFound : 0,
       unmatched: notFound + distinct(IdStatus.undecryptable) + distinct(IdStatus.unknownDataSource),
       invalid: distinct(IdStatus.invalid),
       lists: outcomes.map((o) => ({ listId: o.listId, segmentId: o.segmentId, size: o.size, added: o.added, removed: o.removed })),

@@ -1,52 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SegmentReconciled } from '@audx/contracts';
-import { affected, rows } from '../common/sql';
-import type { ResolutionStep } from './match-plan';
-
-const WORK_TABLES = 't_keys, t_rkeys, t_match, t_lists';
+import { affected, placeholders, rows } from '../common/sql';
+import type { Statement } from './match-plan';
 
 /**
- * The set-based SQL of applying one import, in the apply transaction's connection: temporary work
- * tables (gone with the connection), the identifier resolution, the membership writes and the
- * report. No business rules: `ImportApplier` decides what runs in which order.
+ * The set-based SQL of reconciling one import, in the caller's transaction connection: the
+ * resolution of chunks' identifiers into `import_matches`, the membership writes (through a
+ * temporary table, gone with the connection) and the report. No business rules: `ImportStager`
+ * and `ImportApplier` decide what runs in which order.
  */
 @Injectable()
 export class ImportApplyRepository {
-  /**
-   * t_keys / t_rkeys: keys to look up, in key order (key_k: a recipient lookup key, hit: still has
-   * a candidate after the check); t_match: the recipients of each staged row
-   * with its segment op, in recipient order (so list memberships are written in key order, not at
-   * random); t_lists: the lists written.
-   */
-  async openWorkTables(manager: EntityManager): Promise<void> {
+  /** Resolves the staged rows of chunks `seqs` (match-plan's statement) and marks those chunks resolved. */
+  async resolveChunks(manager: EntityManager, importPk: string, seqs: readonly number[], statement: Statement | null): Promise<void> {
+    if (seqs.length === 0) return;
+    if (statement) await manager.query(statement.sql, statement.params);
+    await manager.query(`UPDATE import_chunks SET resolved = 1 WHERE import_pk = ? AND seq IN (${placeholders(seqs.length)})`, [importPk, ...seqs]);
+  }
+
+  /** t_lists: the list each segment of the import being applied is written to. */
+  async openListTable(manager: EntityManager): Promise<void> {
     await this.dropWorkTables(manager);
-    await manager.query(
-      `CREATE TEMPORARY TABLE t_keys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL,
-       key_text VARCHAR(38) NULL, key_hash BINARY(32) NULL, key_k BINARY(8) NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL,
-       hit TINYINT NOT NULL DEFAULT 0) ENGINE=InnoDB`,
-    );
-    await manager.query(
-      `CREATE TEMPORARY TABLE t_rkeys (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, seq INT NOT NULL, n INT NOT NULL, recipient_id VARCHAR(128) NULL,
-       segment_id VARCHAR(19) NULL, op TINYINT NULL) ENGINE=InnoDB`,
-    );
-    await manager.query(
-      `CREATE TEMPORARY TABLE t_match (rid BIGINT NOT NULL, seq INT NOT NULL, n INT NOT NULL, segment_id VARCHAR(19) NULL, op TINYINT NULL,
-       key_hash BINARY(32) NULL, PRIMARY KEY (rid, seq, n)) ENGINE=InnoDB`,
-    );
     await manager.query('CREATE TEMPORARY TABLE t_lists (segment_id VARCHAR(19) NOT NULL PRIMARY KEY, list_pk BIGINT NOT NULL) ENGINE=InnoDB');
   }
 
   async dropWorkTables(manager: EntityManager): Promise<void> {
-    await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${WORK_TABLES}`);
-  }
-
-  /** Every staged row to its recipients (rid 0: nothing matched), through the match plan's statements. */
-  async resolve(manager: EntityManager, steps: ResolutionStep[]): Promise<void> {
-    for (const step of steps) {
-      const changed = affected(await manager.query(step.sql, step.params));
-      if (changed > 0 && step.ifAffected) await this.resolve(manager, step.ifAffected);
-    }
+    await manager.query('DROP TEMPORARY TABLE IF EXISTS t_lists');
   }
 
   async segments(manager: EntityManager, importPk: string): Promise<{ segmentId: string; labels: string }[]> {
@@ -66,19 +46,19 @@ export class ImportApplyRepository {
    * Assignments run left to right: changed_seq (stamped when presence flips) and present are
    * decided before sequence moves. Tombstones (present = 0) remember removals.
    */
-  async writeMemberships(manager: EntityManager, sequence: number): Promise<void> {
+  async writeMemberships(manager: EntityManager, importPk: string, sequence: number): Promise<void> {
     for (const op of [1, 0] as const) {
       await manager.query(
         `INSERT INTO list_members (list_pk, rid, present, sequence, changed_seq)
          SELECT tl.list_pk, m.rid, ?, ?, ?
          FROM t_lists tl
-         JOIN t_match m ON m.segment_id = tl.segment_id
+         JOIN import_matches m ON m.import_pk = ? AND m.segment_id = tl.segment_id
          WHERE m.rid <> 0 AND m.op = ?
          ON DUPLICATE KEY UPDATE
            changed_seq = IF(VALUES(sequence) > sequence AND present <> VALUES(present), VALUES(sequence), changed_seq),
            present = IF(VALUES(sequence) > sequence, VALUES(present), present),
            sequence = GREATEST(sequence, VALUES(sequence))`,
-        [op, sequence, op === 1 ? sequence : -1, op],
+        [op, sequence, op === 1 ? sequence : -1, importPk, op],
       );
     }
   }
@@ -109,7 +89,8 @@ export class ImportApplyRepository {
     return affected(
       await manager.query(
         `INSERT IGNORE INTO import_unmatched (import_pk, user_id, reason)
-         SELECT o.import_pk, o.user_id, 'not_found' FROM t_match m JOIN import_rows o ON o.import_pk = ? AND o.seq = m.seq AND o.n = m.n WHERE m.rid = 0`,
+         SELECT o.import_pk, o.user_id, 'not_found' FROM import_matches m JOIN import_rows o ON o.import_pk = m.import_pk AND o.seq = m.seq AND o.n = m.n
+         WHERE m.import_pk = ? AND m.rid = 0`,
         [importPk],
       ),
     );

@@ -6,15 +6,19 @@ import type { OutboxWriter } from '@audx/messaging';
 import { LOGGER } from '@audx/platform';
 import { matcherOf } from '../data-sources/data-source';
 import { DataSourcesService } from '../data-sources/data-sources.service';
-import { IdStatus, StagedId, planOf, stageIdentifier } from './match-plan';
+import { ImportApplyRepository } from './import-apply.repository';
+import { IdStatus, StagedId, planOf, resolution, stageIdentifier } from './match-plan';
 import { ImportsRepository, StagedRow } from './imports.repository';
 
 export type StageOutcome = 'staged' | 'ready' | 'duplicate';
 
 /**
  * `segment.imported` chunks land here, one at a time, inside the consumer's transaction. A chunk is
- * staged once per (import, seq) whatever its event id; identifiers are validated, decrypted and
- * normalised now, so that applying the import is pure SQL. The `last` chunk carries the totals (the
+ * staged once per (import, seq) whatever its event id; identifiers are validated, decrypted,
+ * normalised and resolved to recipients now, so that reconciliation overlaps with the upload and
+ * applying the import is pure SQL. Each identifier is resolved against the recipients known when
+ * its chunk arrives, as if the import had been applied then; a recipient erased before the apply
+ * leaves its pending matches with it (RecipientsService.eraseIn). The `last` chunk carries the totals (the
  * contract sends one without them to the dead-letter topic); when every chunk 0..totals.chunks-1 is
  * staged (in any arrival order) the import turns `ready` and the ImportApplier takes it.
  */
@@ -23,6 +27,7 @@ export class ImportStager {
   constructor(
     @Inject(ImportsRepository) private readonly imports: ImportsRepository,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
+    @Inject(ImportApplyRepository) private readonly work: ImportApplyRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -65,6 +70,8 @@ export class ImportStager {
       }
     }
     await this.imports.stageRows(manager, imp.importPk, p.seq, [...staged.values()]);
+    // resolved now, while the rest of the file is still arriving: the apply only writes
+    await this.work.resolveChunks(manager, imp.importPk, [p.seq], resolution(imp.plan, orgId, imp.importPk, [p.seq]));
     const labelled = new Set(p.segments.map((s) => s.segmentId));
     await this.imports.stageSegments(
       manager,

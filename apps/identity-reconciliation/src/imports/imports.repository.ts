@@ -119,6 +119,20 @@ export class ImportsRepository {
     );
   }
 
+  /** Chunks staged without being resolved (by a version before chunks were resolved on arrival). */
+  async unresolvedChunks(manager: EntityManager, importPk: string): Promise<number[]> {
+    const found = await rows<{ seq: number }>(manager, 'SELECT seq FROM import_chunks WHERE import_pk = ? AND resolved = 0 ORDER BY seq', [importPk]);
+    return found.map((f) => Number(f.seq));
+  }
+
+  /** An erased recipient leaves the imports not applied yet: its pending matches go with it. */
+  async forgetMatchesOf(manager: EntityManager, orgId: string, rid: string): Promise<void> {
+    await manager.query(
+      "DELETE m FROM import_matches m JOIN imports i ON i.import_pk = m.import_pk WHERE i.org_id = ? AND i.status IN ('staging', 'ready') AND m.rid = ?",
+      [orgId, rid],
+    );
+  }
+
   /**
    * Records the import's segments with their labels. Chunks may arrive in any order and each lists
    * the segments its members reference; a segment's labels are the union of what chunks said
@@ -218,7 +232,8 @@ export class ImportsRepository {
 
   /** Deletes one slice of an applied import's staging rows; answers how many went. */
   async purgeSlice(manager: EntityManager, importPk: string, slice: number): Promise<number> {
-    const n = affected(await manager.query('DELETE FROM import_rows WHERE import_pk = ? LIMIT ?', [importPk, slice]));
+    let n = affected(await manager.query('DELETE FROM import_matches WHERE import_pk = ? LIMIT ?', [importPk, slice]));
+    if (n === 0) n = affected(await manager.query('DELETE FROM import_rows WHERE import_pk = ? LIMIT ?', [importPk, slice]));
     if (n === 0) await manager.query('UPDATE imports SET staging_purged = 1 WHERE import_pk = ?', [importPk]);
     return n;
   }

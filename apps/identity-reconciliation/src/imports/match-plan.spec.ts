@@ -1,6 +1,6 @@
 import { aesEncrypt, aesKey, sha256Hex } from '@audx/identifiers';
 import type { Matcher } from '../data-sources/data-source';
-import { IdStatus, MatchPlan, planOf, resolutionSteps, stageIdentifier } from './match-plan';
+import { IdStatus, MatchPlan, planOf, resolution, stageIdentifier } from './match-plan';
 
 const KEY = aesKey('000102030405060708090a0b0c0d0e0f', 'f0e0d0c0b0a090807060504030201000');
 const visitor: Matcher = { kind: 'visitor', key: null, hash: 'none', aes: null };
@@ -42,27 +42,33 @@ describe(stageIdentifier.name, () => {
   });
 });
 
-describe(resolutionSteps.name, () => {
-  it('sorts declared keys, plain or hashed, by lookup key, joins the key index, then checks org and digest on the row', () => {
+describe(resolution.name, () => {
+  it('looks declared keys up by their 8-byte lookup key and checks org and full digest in the join', () => {
     for (const m of [email, emailSha]) {
-      const steps = resolutionSteps(planOf(m), 'ORG', '7')!;
-      expect(steps[0]).toMatchObject({ params: ['ORG', '7'] });
-      expect(steps[0].sql).toContain('ORDER BY 4');
-      expect(steps[1].sql).toContain('r.email_k = s.key_k');
-      expect(steps[2].sql).toContain("r.org_id <> ? OR NOT (r.email_sha256 <=> m.key_hash)");
-      expect(steps[2].params).toEqual(['ORG']);
-      // identifiers whose only candidates failed the check come back as unmatched
-      expect(steps[2].ifAffected!.at(-1)!.sql).toContain('SELECT 0, seq, n');
+      const st = resolution(planOf(m), 'ORG', '7', [3])!;
+      expect(st.sql).toContain('r.email_k = UNHEX(');
+      // a candidate that fails the check is no match: the LEFT JOIN leaves rid 0
+      expect(st.sql).toContain('AND r.org_id = ? AND r.email_sha256 = s.key_hash');
+      expect(st.params).toEqual(['ORG', 'ORG', '7', 3]);
     }
-    const a = resolutionSteps(planOf(attr), 'ORG', '7')!;
-    expect(a[1].params).toEqual(['ORG', 'loyalty']);
-    expect(a[1].sql).toContain('r.value_sha256 = s.key_hash');
+    const a = resolution(planOf(attr), 'ORG', '7', [3])!;
+    expect(a.params).toEqual(['ORG', 'loyalty', '7', 3]);
+    expect(a.sql).toContain('r.value_sha256 = s.key_hash');
   });
 
-  it('resolves visitor IDs in two sorted hops: links, then recipients', () => {
-    const steps = resolutionSteps(planOf(visitor), 'ORG', '7')!;
-    expect(steps.map((s) => s.sql.match(/INSERT (?:IGNORE )?INTO (\w+)/)![1])).toEqual(['t_keys', 't_rkeys', 't_match']);
-    expect(steps[1].sql).toContain('ORDER BY v.recipient_id');
-    expect(resolutionSteps({ target: 'none' } as MatchPlan, 'ORG', '7')).toBeNull();
+  it('resolves visitor IDs through their links to recipients of the same org', () => {
+    const st = resolution(planOf(visitor), 'ORG', '7', [3])!;
+    expect(st.sql).toContain('LEFT JOIN visitors v ON v.org_id = ? AND v.visitor_id = s.key_text LEFT JOIN recipients r ON r.org_id = ? AND r.recipient_id = v.recipient_id');
+    expect(st.sql).toMatch(/^INSERT IGNORE INTO import_matches/);
+    expect(resolution({ target: 'none' } as MatchPlan, 'ORG', '7', [3])).toBeNull();
+  });
+
+  it('reads only the staged rows of the chunks it is given', () => {
+    for (const m of [visitor, email, attr]) {
+      const st = resolution(planOf(m), 'ORG', '7', [4, 9])!;
+      expect(st.sql).toContain('WHERE s.import_pk = ? AND s.seq IN (?,?) AND s.status = 0');
+      expect(st.params.slice(-3)).toEqual(['7', 4, 9]);
+    }
+    expect(resolution(planOf(email), 'ORG', '7', [])).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { aesDecrypt, isEmail, isPhone, isVisitorId, normalizeEmail, normalizePhone, parseSha256Hex, sha256 } from '@audx/identifiers';
 import type { Matcher } from '../data-sources/data-source';
-import { type KeyedColumn, recipientKeySql } from '../recipients/recipient-key';
+import { recipientKeySql } from '../recipients/recipient-key';
 
 /** Staged identifier states (import_rows.status). */
 export const IdStatus = { pending: 0, invalid: 2, undecryptable: 3, unknownDataSource: 4 } as const;
@@ -77,78 +77,47 @@ export function stageIdentifier(userId: string, plan: MatchPlan, matcher: Matche
 
 const COLUMN = { recipientId: 'recipient_id', email: 'email', crmId: 'crm_id', phone: 'phone' } as const;
 
-/** One statement of an import's identifier resolution; `ifAffected` runs only when it changed rows. */
-export interface ResolutionStep {
+/** One SQL statement with its parameters. */
+export interface Statement {
   sql: string;
   params: unknown[];
-  ifAffected?: ResolutionStep[];
 }
 
 /**
- * The statements that resolve an import's staged rows into `t_match (rid, seq, n, segment op)`, rid 0 for
- * an identifier nothing matched (LEFT JOINs). Keys are looked up in key order: they are sorted
- * into `t_keys` first (and, for visitor IDs, the recipient ids their links give are sorted again
- * into `t_rkeys`), because probing an index in arrival order (random, for hashes and ECIDs)
- * misses the buffer pool on nearly every probe once the index outgrows it. Column names come
- * from this table, never from input. Null when nothing can match (unknown data source).
+ * The statement that resolves the staged rows of chunks `seqs` into `import_matches (rid, seq, n,
+ * segment op)`, rid 0 for an identifier nothing matched (LEFT JOINs); one identifier may match
+ * several recipients (a shared email). A chunk is resolved when it is staged, so that
+ * reconciliation overlaps with the upload. A chunk's keys are spread over the whole index, so
+ * sorting them first saves no page reads; one join per chunk is half the time of sorted hops
+ * (45 against 91 ms per 5,000 visitor IDs, measured). A declared key is looked up through its
+ * 8-byte org-scoped key (recipient-key.ts) and checked on the row (org and full digest): a key
+ * collision never matches. Column names come from this table, never from input. Null when
+ * nothing can match (unknown data source) or there is nothing to resolve.
  */
-export function resolutionSteps(plan: MatchPlan, orgId: string, importPk: string): ResolutionStep[] | null {
-  // sorted by recipient (the key of t_match) after the join, which probes in the driving table's key order
-  const toMatch = (join: string) =>
-    `INSERT IGNORE INTO t_match (rid, seq, n, segment_id, op) SELECT COALESCE(r.rid, 0), s.seq, s.n, s.segment_id, s.op FROM ${join} ORDER BY 1, 2, 3`;
+export function resolution(plan: MatchPlan, orgId: string, importPk: string, seqs: readonly number[]): Statement | null {
+  if (plan.target === 'none' || seqs.length === 0) return null;
+  const into = (rid: string, join: string, joinParams: unknown[]): Statement => ({
+    sql: `INSERT IGNORE INTO import_matches (import_pk, rid, seq, n, segment_id, op)
+          SELECT s.import_pk, COALESCE(${rid}, 0), s.seq, s.n, s.segment_id, s.op FROM import_rows s ${join}
+          WHERE s.import_pk = ? AND s.seq IN (${seqs.map(() => '?').join(',')}) AND s.status = 0`,
+    params: [...joinParams, importPk, ...seqs],
+  });
   switch (plan.target) {
-    case 'none':
-      return null;
     case 'visitor':
-      return [
-        { sql: 'INSERT INTO t_keys (seq, n, key_text, segment_id, op) SELECT seq, n, key_text, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_text', params: [importPk] },
-        {
-          sql: `INSERT INTO t_rkeys (seq, n, recipient_id, segment_id, op) SELECT s.seq, s.n, v.recipient_id, s.segment_id, s.op
-                FROM t_keys s LEFT JOIN visitors v ON v.org_id = ? AND v.visitor_id = s.key_text ORDER BY v.recipient_id`,
-          params: [orgId],
-        },
-        { sql: toMatch('t_rkeys s LEFT JOIN recipients r ON r.org_id = ? AND r.recipient_id = s.recipient_id'), params: [orgId] },
-      ];
+      return into(
+        'r.rid',
+        'LEFT JOIN visitors v ON v.org_id = ? AND v.visitor_id = s.key_text LEFT JOIN recipients r ON r.org_id = ? AND r.recipient_id = v.recipient_id',
+        [orgId, orgId],
+      );
     case 'attribute':
-      return [
-        {
-          sql: 'INSERT INTO t_keys (seq, n, key_hash, segment_id, op) SELECT seq, n, key_hash, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY key_hash',
-          params: [importPk],
-        },
-        { sql: toMatch('t_keys s LEFT JOIN recipient_attributes r ON r.org_id = ? AND r.name = ? AND r.value_sha256 = s.key_hash'), params: [orgId, plan.name] },
-      ];
-    default:
-      return recipientKeySteps(COLUMN[plan.target], orgId, importPk);
+      return into('r.rid', 'LEFT JOIN recipient_attributes r ON r.org_id = ? AND r.name = ? AND r.value_sha256 = s.key_hash', [orgId, plan.name]);
+    default: {
+      const column = COLUMN[plan.target];
+      return into(
+        'r.rid',
+        `LEFT JOIN recipients r ON r.${column}_k = ${recipientKeySql('?', 's.key_hash')} AND r.org_id = ? AND r.${column}_sha256 = s.key_hash`,
+        [orgId, orgId],
+      );
+    }
   }
-}
-
-/**
- * A SHA-256 key of recipients, through its 8-byte lookup key (recipient-key.ts): candidates from
- * the small index in key order, then each candidate's org and full digest checked on its row in
- * rid order (a sequential pass, where checking during the probe would read rows at random). A
- * candidate that fails the check (a key collision) is dropped, and an identifier left without
- * any candidate is added back as unmatched.
- */
-function recipientKeySteps(column: KeyedColumn, orgId: string, importPk: string): ResolutionStep[] {
-  return [
-    {
-      sql: `INSERT INTO t_keys (seq, n, key_hash, key_k, segment_id, op)
-            SELECT seq, n, key_hash, ${recipientKeySql('?', 'key_hash')}, segment_id, op FROM import_rows WHERE import_pk = ? AND status = 0 ORDER BY 4`,
-      params: [orgId, importPk],
-    },
-    {
-      sql: `INSERT IGNORE INTO t_match (rid, seq, n, segment_id, op, key_hash)
-            SELECT COALESCE(r.rid, 0), s.seq, s.n, s.segment_id, s.op, s.key_hash FROM t_keys s LEFT JOIN recipients r ON r.${column}_k = s.key_k ORDER BY 1, 2, 3`,
-      params: [],
-    },
-    {
-      sql: `DELETE m FROM t_match m JOIN recipients r ON r.rid = m.rid WHERE r.org_id <> ? OR NOT (r.${column}_sha256 <=> m.key_hash)`,
-      params: [orgId],
-      ifAffected: [
-        { sql: 'ALTER TABLE t_match ADD KEY k_row (seq, n)', params: [] },
-        { sql: 'UPDATE t_keys s JOIN t_match m ON m.seq = s.seq AND m.n = s.n SET s.hit = 1', params: [] },
-        { sql: 'INSERT INTO t_match (rid, seq, n, segment_id, op) SELECT 0, seq, n, segment_id, op FROM t_keys WHERE hit = 0', params: [] },
-      ],
-    },
-  ];
 }

@@ -11,6 +11,7 @@ import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
 import { NdjsonReport } from '../common/ndjson-report';
 import { rows } from '../common/sql';
 import type { IdentityConfig } from '../config';
+import { ImportsRepository } from '../imports/imports.repository';
 import { ListsRepository } from '../lists/lists.repository';
 import { VisitorsRepository } from '../visitors/visitors.repository';
 import { type RecipientRecord, toRecipientRecord } from './recipient-record';
@@ -24,6 +25,7 @@ export class RecipientsService {
     @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(VisitorsRepository) private readonly visitors: VisitorsRepository,
+    @Inject(ImportsRepository) private readonly imports: ImportsRepository,
     @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
@@ -99,6 +101,7 @@ export class RecipientsService {
     if (!r) return false;
     this.changes.record(outbox, manager, orgId, [{ kind: 'recipient', rid: r.rid }]);
     const lists = await this.lists.eraseRecipient(manager, orgId, r.rid);
+    await this.imports.forgetMatchesOf(manager, orgId, r.rid);
     await this.recipients.delete(manager, r.rid);
     for (const l of lists) outbox.add(Topics.listUpdated, orgId, { listId: l.listId, size: l.size, added: 0, removed: 1, cause: 'recipient-erased' });
     return true;
