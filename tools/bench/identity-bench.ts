@@ -18,7 +18,7 @@ import pino from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SegmentImported } from '@audx/contracts';
 import { sha256Hex } from '@audx/identifiers';
-import { OutboxWriter } from '@audx/messaging';
+import { ConsumerBacklog, OutboxWriter } from '@audx/messaging';
 import { AtRestCipher, openSchema } from '@audx/persistence';
 import { Metrics, ServiceRuntime } from '@audx/platform';
 import { IdentityConfig, IdentityEnvSchema } from '../../apps/identity-reconciliation/src/config';
@@ -74,6 +74,7 @@ async function main() {
   // the parts of ServiceRuntime the feature classes use: the schema and transactions with an outbox
   const runtime = {
     dataSource,
+    backlog: new ConsumerBacklog(),
     transaction: <R>(work: (m: EntityManager, o: OutboxWriter) => Promise<R>) =>
       dataSource.transaction(async (m) => {
         const outbox = new OutboxWriter(m, 'bench');
@@ -87,7 +88,7 @@ async function main() {
   const changes = new ChangeLog(runtime, new ChangeLogRepository(), config, logger);
   const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), changes, config, logger);
   const work = new ImportApplyRepository();
-  const stager = new ImportStager(imports, dataSources, work, logger);
+  const stager = new ImportStager(imports, dataSources, work, runtime, config, logger);
   const applier = new ImportApplier(runtime, imports, lists, work, changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
   const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);

@@ -41,6 +41,13 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
    */
   IMPORT_SMALL_MAX_MEMBERS: z.coerce.number().int().min(1).default(20000),
   /**
+   * A chunk is resolved to recipients when it is staged, so that reconciliation overlaps with the
+   * upload, unless more than this many `segment.imported` messages wait behind it: then it is only
+   * staged (the cheaper half) and the apply resolves it, so that a consumer that is falling behind
+   * catches up, and the small imports behind it in its partition wait less. 0: always defer.
+   */
+  IMPORT_RESOLVE_MAX_BACKLOG: z.coerce.number().int().min(0).default(4),
+  /**
    * An import still missing chunks this long after its last one arrived is abandoned (its sender
    * failed mid-upload and will never send the rest): its staging is freed, late chunks are ignored.
    */

@@ -93,6 +93,26 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     expect(await client.members(list.listId)).toEqual(['er-1', 'er-2']);
   });
 
+  it('resolves at apply the chunks staged without being resolved (a consumer that was behind, or an older version)', async () => {
+    await client.upsertRecipients(Array.from({ length: 3 }, (_, i) => ({ recipientId: `ur-${i}` })));
+    await client.linkVisitors(Array.from({ length: 3 }, (_, i) => ({ visitorId: visitorId(730 + i), recipientId: `ur-${i}` })));
+    const members = [...Array.from({ length: 3 }, (_, i) => ({ userId: visitorId(730 + i), add: ['86'] })), { userId: visitorId(739), add: ['86'] }];
+    const chunks = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '86' }], members, chunkSize: 2 });
+    const importId = chunks[0].importId;
+    await producers.publish(Topics.segmentImported, client.orgId, chunks[0]);
+    await waitFor(async () => (await importRow(importId))?.matches === 2, { what: 'the first chunk resolved' });
+    // as if the first chunk had been staged only
+    await db.query('DELETE m FROM import_matches m JOIN imports i ON i.import_pk = m.import_pk WHERE i.org_id = ? AND i.import_id = ?', [client.orgId, importId]);
+    await db.query('UPDATE import_chunks c JOIN imports i ON i.import_pk = c.import_pk SET c.resolved = 0 WHERE i.org_id = ? AND i.import_id = ?', [client.orgId, importId]);
+
+    await producers.publish(Topics.segmentImported, client.orgId, chunks[1]);
+    const [report] = await reportsOf(importId);
+    expect(report.payload).toMatchObject({ matched: 3, unmatched: 1 });
+    const list = (await client.listOf('defaultDataSource', '86'))!;
+    expect(await client.members(list.listId)).toEqual(['ur-0', 'ur-1', 'ur-2']);
+    expect((await client.unmatched(importId)).map((u) => u.userId)).toEqual([visitorId(739)]);
+  });
+
   it('marks an import that fails every apply failed, and reports it failed', async () => {
     // a ready import whose apply always fails: its plan names a key no recipient column matches,
     // and its one chunk was staged unresolved, so the apply resolves it with that plan
