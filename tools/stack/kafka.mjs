@@ -23,6 +23,13 @@ const logFile = path.join(varDir, 'kafka.log');
 const [host, portText] = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0].split(':');
 const port = Number(portText);
 const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT ?? port + 1);
+// 'sasl': SASL/SCRAM on the client listener, PLAIN between broker and controller, and KRaft's
+// standard authorizer (nothing is allowed that no ACL grants); 'none': a plaintext broker.
+const security = process.env.KAFKA_SECURITY ?? 'none';
+if (!['none', 'sasl'].includes(security)) throw new Error(`KAFKA_SECURITY must be none or sasl, not ${security}`);
+const credentialsFile = path.join(dataDir, 'credentials.json');
+/** The principals of a secured broker: the operator's, one per service, and outside producers'. */
+export const PRINCIPALS = ['admin', 'audx-ims', 'audx-segment-ingestion', 'audx-identity-reconciliation', 'audx-audience-publication', 'audx-outside-producer'];
 
 const log = (msg) => console.log(`[kafka] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -65,17 +72,59 @@ export function fetchBroker() {
   fs.writeFileSync(marker, version);
 }
 
+/** The principals' passwords, made once per data folder (SCRAM credentials are written when it is formatted). */
+function credentials() {
+  if (fs.existsSync(credentialsFile)) return JSON.parse(fs.readFileSync(credentialsFile, 'utf8'));
+  const made = { mechanism: 'scram-sha-256', users: Object.fromEntries(PRINCIPALS.map((u) => [u, randomBytes(18).toString('base64url')])) };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(credentialsFile, JSON.stringify(made, null, 2) + '\n', { mode: 0o600 });
+  return made;
+}
+
+function securityProps() {
+  if (security === 'none') {
+    return [
+      `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://${host}:${port}`,
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ];
+  }
+  const admin = credentials().users.admin;
+  return [
+    `listeners=SASL_PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=SASL_PLAINTEXT://${host}:${port}`,
+    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'inter.broker.listener.name=SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
+    // one login entry per enabled mechanism
+    ...['scram-sha-256', 'scram-sha-512'].map((m) => `listener.name.sasl_plaintext.${m}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`),
+    // SCRAM credentials live in the metadata log, which the controller must read first: PLAIN there
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${admin}" user_admin="${admin}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:admin',
+    'allow.everyone.if.no.acl.found=false',
+  ];
+}
+
 function writeConfig() {
   fs.mkdirSync(dataDir, { recursive: true });
+  // a data folder formatted for the other mode lacks (or has) the SCRAM users: start it afresh
+  const modeFile = path.join(dataDir, 'security');
+  if (fs.existsSync(path.join(dataDir, 'logs')) && (fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none') !== security) {
+    log(`the data folder was made for security '${fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none'}'; wiping it for '${security}'`);
+    for (const entry of fs.readdirSync(dataDir)) if (entry !== 'cluster.id') fs.rmSync(path.join(dataDir, entry), { recursive: true, force: true });
+  }
+  fs.writeFileSync(modeFile, security);
   const props = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${host}:${controllerPort}`,
     'controller.listener.names=CONTROLLER',
-    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${port}`,
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...securityProps(),
     `log.dirs=${path.join(dataDir, 'logs')}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -117,7 +166,9 @@ function format() {
   fs.writeFileSync(idFile, clusterId);
   // `--cluster-id=<id>` in one argument: an id read from an older data folder may still begin
   // with '-', which the tool's parser would take for an option.
-  const r = spawnSync('java', ['-cp', `${libsDir}/*`, `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', path.join(dataDir, 'server.properties'), '--ignore-formatted'], { encoding: 'utf8' });
+  // a secured broker's SCRAM users are written into its first metadata, so they exist before it serves
+  const scram = security === 'sasl' ? Object.entries(credentials().users).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-256=[name=${name},password=${password}]`, '--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]) : [];
+  const r = spawnSync('java', ['-cp', `${libsDir}/*`, `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', path.join(dataDir, 'server.properties'), '--ignore-formatted', ...scram], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kafka storage format failed: ${r.stderr || r.stdout}`);
 }
 
@@ -146,9 +197,22 @@ async function launch() {
   return child.pid;
 }
 
+/**
+ * Where a producer that is not ours finds the secured broker: the outside producers' principal,
+ * which the ACLs allow to write the external topics only.
+ */
+function writeOutsideCredentials() {
+  const out = path.join(varDir, 'kafka-credentials.json');
+  if (security !== 'sasl' || !fs.existsSync(credentialsFile)) return void fs.rmSync(out, { force: true });
+  const { users } = credentials();
+  const creds = { bootstrap: `${host}:${port}`, securityProtocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'audx-outside-producer', password: users['audx-outside-producer'] };
+  fs.writeFileSync(out, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+}
+
 export async function start() {
   if (await isListening()) {
     log(`a broker already answers on ${host}:${port}; reusing it`);
+    writeOutsideCredentials();
     return;
   }
   const stale = readPid();
@@ -170,7 +234,8 @@ export async function start() {
       throw new Error(`Kafka did not start; see ${logFile}`);
     }
   }
-  log(`broker ${version} serving on ${host}:${port} (pid ${pid})`);
+  writeOutsideCredentials();
+  log(`broker ${version} serving on ${host}:${port} (pid ${pid}, security ${security})`);
 }
 
 async function stopPid(pid) {

@@ -13,3 +13,4 @@ export * from './schema-leader';
 export * from './kafka-transport';
 export * from './rethrow-rpc-errors.filter';
 export * from './consumer-backlog';
+export * from './kafka-access';

@@ -8,6 +8,20 @@ export interface KafkaSettings {
   namespace: string;
   partitions: number;
   replicationFactor: number;
+  /** SASL credentials of this client's principal; none: an anonymous client (which a secured broker refuses). */
+  sasl?: KafkaSasl | null;
+  ssl?: boolean;
+}
+
+export interface KafkaSasl {
+  mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain';
+  username: string;
+  password: string;
+}
+
+/** The SASL settings of a validated config (KAFKA_SASL_*), or null without a mechanism. */
+export function saslOf(c: { KAFKA_SASL_MECHANISM: '' | KafkaSasl['mechanism']; KAFKA_SASL_USERNAME: string; KAFKA_SASL_PASSWORD: string }): KafkaSasl | null {
+  return c.KAFKA_SASL_MECHANISM ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME, password: c.KAFKA_SASL_PASSWORD } : null;
 }
 
 /** Maps contract topic names to the physical names of this deployment. */
@@ -38,6 +52,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...(settings.sasl ? { sasl: { ...settings.sasl } as never } : {}),
+    ...(settings.ssl ? { ssl: true } : {}),
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },

@@ -10,10 +10,25 @@ export class ConfigError extends Error {
 /** Validates the environment once; `process.env` is read nowhere else. */
 export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  const problems = result.success ? kafkaSecurityProblems(result.data as Partial<BaseConfig>) : result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(problems);
 }
+
+/** SASL needs both halves of its credentials, and credentials without a mechanism would be silently unused. */
+function kafkaSecurityProblems(c: Partial<BaseConfig>): string[] {
+  const problems: string[] = [];
+  const mechanism = c.KAFKA_SASL_MECHANISM;
+  if (mechanism) {
+    if (!c.KAFKA_SASL_USERNAME) problems.push(`KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM=${mechanism}`);
+    if (!c.KAFKA_SASL_PASSWORD) problems.push(`KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM=${mechanism}`);
+  } else if (c.KAFKA_SASL_USERNAME || c.KAFKA_SASL_PASSWORD) {
+    problems.push('KAFKA_SASL_MECHANISM: set it (scram-sha-256, scram-sha-512 or plain) to use KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  }
+  return problems;
+}
+
+const flag = z.enum(['true', 'false', '1', '0', '']).default('').transform((v) => v === 'true' || v === '1');
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -32,6 +47,12 @@ export const BaseEnvSchema = z.object({
     .regex(/^[a-z0-9_-]*$/, 'lowercase letters, digits, - and _ only')
     .default(''),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
+  /** SASL towards the broker (the local one and production's require it): the mechanism, then this service's principal. */
+  KAFKA_SASL_MECHANISM: z.enum(['', 'scram-sha-256', 'scram-sha-512', 'plain']).default(''),
+  KAFKA_SASL_USERNAME: z.string().max(256).default(''),
+  KAFKA_SASL_PASSWORD: z.string().max(1024).default(''),
+  /** TLS towards the broker (SASL_SSL in production; the local broker listens on loopback without it). */
+  KAFKA_SSL: flag,
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(5).default(1),
   MYSQL_URL: z.string().regex(/^mysql:\/\//, 'must be a mysql:// URL').default('mysql://root@127.0.0.1:3306'),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

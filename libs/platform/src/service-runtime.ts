@@ -12,6 +12,7 @@ import {
   ConsumerBacklog,
   createKafka,
   ensureTopics,
+  saslOf,
 } from '@audx/messaging';
 import { openSchema, pingSchema, withTimeout } from '@audx/persistence';
 import type { BaseConfig } from './config';
@@ -128,12 +129,21 @@ export class ServiceRuntime {
       openSchema({ url: config.MYSQL_URL, database: options.database, poolSize: config.MYSQL_POOL_SIZE, entities: options.entities, migrations: options.migrations }),
     );
     const kafka = createKafka(
-      { brokers: config.KAFKA_BROKERS.split(','), clientId: `audx-${options.service}`, namespace: config.KAFKA_NAMESPACE, partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+      {
+        brokers: config.KAFKA_BROKERS.split(','),
+        clientId: `audx-${options.service}`,
+        namespace: config.KAFKA_NAMESPACE,
+        partitions: config.KAFKA_PARTITIONS,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        sasl: saslOf(config),
+        ssl: config.KAFKA_SSL,
+      },
       logger,
     );
     const runtime = new ServiceRuntime(options, dataSource, kafka);
     await retry(logger, 'kafka', async () => {
-      await ensureTopics(kafka, runtime.namer, { partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+      const topics = await ensureTopics(kafka, runtime.namer, { partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+      if (topics === 'not-allowed') logger.info({ principal: config.KAFKA_SASL_USERNAME }, 'this principal may not create topics: the operator provisions them');
       await runtime.producer.connect();
       await runtime.relay.producer.connect();
     });

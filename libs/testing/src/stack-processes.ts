@@ -13,14 +13,25 @@ export class TestStack {
     readonly ims: ImsClient,
   ) {}
 
-  static async start(names: Exclude<ServiceName, 'ims'>[], extraEnv: NodeJS.ProcessEnv = {}): Promise<TestStack> {
-    const ims = await (await ServiceProcess.create('ims', extraEnv)).start();
+  /**
+   * `kafkaUsers` (principal -> password): a secured broker; each service then connects as its own
+   * principal `audx-<service>` with SCRAM-SHA-256, as `npm start` runs them.
+   */
+  static async start(names: Exclude<ServiceName, 'ims'>[], extraEnv: NodeJS.ProcessEnv = {}, options: { kafkaUsers?: Record<string, string> } = {}): Promise<TestStack> {
+    const sasl = (n: ServiceName): NodeJS.ProcessEnv => {
+      const users = options.kafkaUsers;
+      if (!users) return {};
+      const username = `audx-${n}`;
+      if (!users[username]) throw new Error(`no Kafka credentials for ${username}`);
+      return { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: users[username] };
+    };
+    const ims = await (await ServiceProcess.create('ims', { ...extraEnv, ...sasl('ims') })).start();
     const services = new Map<ServiceName, ServiceProcess>([['ims', ims]]);
     // ports first, so that each service knows where the others listen
     const ports = await Promise.all(names.map(() => freePort()));
     const urls = new Map(names.map((n, i) => [n, `http://127.0.0.1:${ports[i]}`]));
     const peers = { IMS_URL: ims.url, ...(urls.has('identity-reconciliation') ? { IDENTITY_URL: urls.get('identity-reconciliation') } : {}) };
-    const others = await Promise.all(names.map(async (n, i) => (await ServiceProcess.create(n, { ...peers, PORT: String(ports[i]), ...extraEnv })).start()));
+    const others = await Promise.all(names.map(async (n, i) => (await ServiceProcess.create(n, { ...peers, PORT: String(ports[i]), ...extraEnv, ...sasl(n) })).start()));
     others.forEach((s, i) => services.set(names[i], s));
     return new TestStack(services, new ImsClient(ims.url));
   }
