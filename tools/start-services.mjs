@@ -16,6 +16,12 @@ const services = [
   { name: 'audience-publication', port: Number(process.env.PUBLICATION_PORT ?? 4400) },
 ];
 const children = [];
+// a secured broker (tools/stack/kafka.mjs): each service connects as its own principal
+const kafkaUsers = (() => {
+  const file = path.join(process.env.AUDX_VAR_DIR ?? path.join(root, '.var'), 'kafka', 'credentials.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).users : null;
+})();
+const kafkaEnv = (name) => (kafkaUsers && !process.env.KAFKA_SASL_MECHANISM ? { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: `audx-${name}`, KAFKA_SASL_PASSWORD: kafkaUsers[`audx-${name}`] } : {});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function ready(port) {
@@ -35,7 +41,7 @@ function start(service) {
   const child = spawn(process.execPath, [...heap, `dist/apps/${service.name}/src/main.js`], {
     cwd: root,
     // a local stack: development defaults (secrets, keys) are allowed here and nowhere by default
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', PORT: String(service.port), IMS_URL: process.env.IMS_URL ?? `http://127.0.0.1:${services[0].port}` },
+    env: { ...process.env, ...kafkaEnv(service.name), NODE_ENV: process.env.NODE_ENV ?? 'development', PORT: String(service.port), IMS_URL: process.env.IMS_URL ?? `http://127.0.0.1:${services[0].port}` },
     stdio: ['ignore', out, out],
   });
   child.on('exit', (code, signal) => {

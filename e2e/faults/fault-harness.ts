@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, runStackScript, waitFor } from '@audx/testing';
+import { freePort, localKafkaUsers, runStackScript, waitFor } from '@audx/testing';
 
 /** A Kafka broker of the fault suite's own, so that stopping it disturbs nothing else. */
 export class OwnBroker {
@@ -20,6 +20,18 @@ export class OwnBroker {
 
   get brokers(): string {
     return this.env.KAFKA_BROKERS;
+  }
+
+  /** Its principals' passwords (a secured broker, as the local stack runs it). */
+  get users(): Record<string, string> | undefined {
+    return localKafkaUsers(this.env.AUDX_VAR_DIR) ?? undefined;
+  }
+
+  /** Makes this broker the one of the test process: its address, and its operator as the test clients' principal. */
+  becomeTheRunsBroker(): void {
+    process.env.KAFKA_BROKERS = this.brokers;
+    const users = this.users;
+    if (users) Object.assign(process.env, { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'admin', KAFKA_SASL_PASSWORD: users.admin });
   }
 
   stop(): void {

@@ -8,7 +8,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, TopicName, dlqOf } from '@audx/contracts';
 import { TopicNamer } from '@audx/messaging';
-import { ServiceName, TestStack, testEnv, waitFor } from '@audx/testing';
+import { kafkaAuth, ServiceName, testEnv, TestStack, waitFor } from '@audx/testing';
 import { Client, ExportView, ImportView, ListView, vid } from '../client';
 import { OwnBroker, digest, moments, restartMysql } from './fault-harness';
 
@@ -36,8 +36,8 @@ describe(`faults with ${MEMBERS.toLocaleString()} members in flight`, () => {
   beforeAll(async () => {
     process.stdout.write(`fault moments seed ${seed} (FAULT_SEED=${seed} replays them)\n`);
     broker = await OwnBroker.start();
-    process.env.KAFKA_BROKERS = broker.brokers;
-    stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { KAFKA_BROKERS: broker.brokers, IMPORT_STALE_SECONDS: '10' });
+    broker.becomeTheRunsBroker();
+    stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { KAFKA_BROKERS: broker.brokers, IMPORT_STALE_SECONDS: '10' }, { kafkaUsers: broker.users });
     c = new Client(stack, await stack.ims.tenant('faults'));
     const recipients = Array.from({ length: MEMBERS }, (_, i) => JSON.stringify({ recipientId: `r${i + 1}`, email: `m${i + 1}@example.test` })).join('\n');
     const links = Array.from({ length: MEMBERS }, (_, i) => JSON.stringify({ visitorId: vid(i + 1), recipientId: `r${i + 1}` })).join('\n');
@@ -148,7 +148,7 @@ describe(`faults with ${MEMBERS.toLocaleString()} members in flight`, () => {
   it('a poison message on every consumed topic lands in its DLQ and the flow goes on', async () => {
     const env = testEnv();
     const namer = new TopicNamer(env.namespace);
-    const kafka = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING, ...kafkaAuth() });
     const producer = kafka.producer();
     await producer.connect();
     const consumed: TopicName[] = ALL_TOPICS.filter((t) => !['list.updated', 'audience.published'].includes(t));

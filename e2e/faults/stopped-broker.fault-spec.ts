@@ -16,7 +16,7 @@ describe('a stopped broker during a share', () => {
 
   beforeAll(async () => {
     broker = await OwnBroker.start();
-    stack = await TestStack.start(['identity-reconciliation', 'audience-publication'], { KAFKA_BROKERS: broker.brokers });
+    stack = await TestStack.start(['identity-reconciliation', 'audience-publication'], { KAFKA_BROKERS: broker.brokers }, { kafkaUsers: broker.users });
     c = new Client(stack, await stack.ims.tenant('stopped broker'));
     const recipients = Array.from({ length: MEMBERS }, (_, i) => JSON.stringify({ recipientId: `sb${i}` })).join('\n');
     const links = Array.from({ length: MEMBERS }, (_, i) => JSON.stringify({ visitorId: vid(7_000_000 + i), recipientId: `sb${i}` })).join('\n');

@@ -6,6 +6,7 @@
 import { createConnection } from 'mysql2/promise';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { benchEnv, generatedLines, report, timed } from './bench-support';
+import { kafkaAuth } from '@audx/testing';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 
@@ -43,7 +44,7 @@ async function mysqlBaseline() {
 
 async function kafkaBaseline() {
   const env = benchEnv();
-  const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), ...kafkaAuth(), clientId: 'bench', logLevel: logLevel.NOTHING });
   const topic = `${env.namespace}.bench.raw`;
   const admin = kafka.admin();
   await admin.connect();

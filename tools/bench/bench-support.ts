@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { exportKafkaCredentials } from '@audx/testing';
 
 /** Shared bits of the benchmark scripts: environment, timing, one JSON line per figure. */
 export interface BenchEnv {
@@ -8,6 +9,8 @@ export interface BenchEnv {
 }
 
 export function benchEnv(): BenchEnv {
+  // the local broker is secured: the bench's own clients speak as its operator, the services as themselves
+  exportKafkaCredentials();
   const namespace = process.env.AUDX_TEST_NAMESPACE ?? `bench${Date.now().toString(36)}`;
   process.env.AUDX_TEST_NAMESPACE = namespace;
   return {

@@ -17,7 +17,7 @@ import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
-import { Tenant, TestStack, testDatabase, testEnv, waitFor } from '@audx/testing';
+import { testDatabase, testEnv, testKafkaSasl, Tenant, TestStack, waitFor } from '@audx/testing';
 import { benchEnv, generatedLines, report, timed } from './bench-support';
 
 const N = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
@@ -140,7 +140,7 @@ function percentile(sorted: number[], p: number): number {
  */
 async function stream(stack: TestStack, tenant: Tenant, rate: number, seconds: number, round: number, during?: Promise<unknown>) {
   const env = testEnv();
-  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench-stream', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench-stream', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
   const producer = new EventProducer(kafka, new TopicNamer(env.namespace), 'bench-stream');
   await producer.connect();
   const identity = stack.url('identity-reconciliation');

@@ -13,7 +13,7 @@ import { createPublicKey } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnection } from 'mysql2/promise';
 import { RevocationList, StaticKeySource, TokenVerifier } from '@audx/auth';
-import { ServiceProcess, repoRoot, runStackScript, testDatabase, testEnv } from '@audx/testing';
+import { kafkaAuth, repoRoot, runStackScript, ServiceProcess, testDatabase, testEnv } from '@audx/testing';
 import { ImsClient, apiHeaders, headerOf } from '../../apps/ims/test/support/ims-client';
 
 const args = process.argv.slice(2);
@@ -78,7 +78,7 @@ async function cleanup(namespace: string) {
   const [rows] = await conn.query('SHOW DATABASES');
   for (const r of rows as { Database: string }[]) if (r.Database.endsWith(`_${namespace}`)) await conn.query(`DROP DATABASE \`${r.Database}\``);
   await conn.end();
-  const admin = new Kafka({ brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: kafkaBrokers.split(','), ...kafkaAuth(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
   if (topics.length) await admin.deleteTopics({ topics, timeout: 30000 }).catch(() => undefined);

@@ -21,7 +21,7 @@ import pino from 'pino';
 import { createConnection } from 'mysql2/promise';
 import { AudiencePublished, Envelope, ListExported, Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { ServiceProcess, runStackScript, testDatabase, testEnv, waitFor } from '@audx/testing';
+import { kafkaAuth, runStackScript, ServiceProcess, testDatabase, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
 
 const ORG = 'BE0C4A1B2C3D4E5F60718293@AdobeOrg';
 
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const service = await (await ServiceProcess.create('audience-publication', { OUTBOX_DIR: outbox, OUTBOUND_GZIP: String(GZIP), PUBLICATION_POLL_MS: '200', NODE_ENV: 'production' })).start();
   const db = await createConnection({ uri: env.mysqlUrl, database: testDatabase('audx_publication'), supportBigNumbers: true, bigNumberStrings: true });
   const namer = new TopicNamer(env.namespace);
-  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'bench', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
   const producer = new EventProducer(kafka, namer, 'identity-reconciliation');
   await producer.connect();
   const events: Envelope<AudiencePublished>[] = [];
@@ -170,7 +170,7 @@ async function cleanup(namespace: string, mysqlUrl: string, brokers: string, out
   const conn = await createConnection({ uri: mysqlUrl });
   await conn.query(`DROP DATABASE IF EXISTS \`${testDatabase('audx_publication')}\``);
   await conn.end();
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: brokers.split(','), ...kafkaAuth(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
   if (topics.length) await admin.deleteTopics({ topics, timeout: 30000 });

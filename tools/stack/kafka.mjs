@@ -25,7 +25,7 @@ const port = Number(portText);
 const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT ?? port + 1);
 // 'sasl': SASL/SCRAM on the client listener, PLAIN between broker and controller, and KRaft's
 // standard authorizer (nothing is allowed that no ACL grants); 'none': a plaintext broker.
-const security = process.env.KAFKA_SECURITY ?? 'none';
+const security = process.env.KAFKA_SECURITY ?? 'sasl';
 if (!['none', 'sasl'].includes(security)) throw new Error(`KAFKA_SECURITY must be none or sasl, not ${security}`);
 const credentialsFile = path.join(dataDir, 'credentials.json');
 /** The principals of a secured broker: the operator's, one per service, and outside producers'. */
@@ -211,9 +211,20 @@ function writeOutsideCredentials() {
 
 export async function start() {
   if (await isListening()) {
-    log(`a broker already answers on ${host}:${port}; reusing it`);
-    writeOutsideCredentials();
-    return;
+    const mine = readPid();
+    const modeFile = path.join(dataDir, 'security');
+    const running = fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none';
+    if (mine && alive(mine) && running !== security) {
+      log(`this checkout's broker runs with security '${running}'; restarting it with '${security}'`);
+      await stopPid(mine);
+      fs.rmSync(pidFile, { force: true });
+    } else if (!(mine && alive(mine)) && security === 'sasl') {
+      throw new Error(`a broker this checkout did not start answers on ${host}:${port}, and its credentials are unknown here: stop it, or use it as it is with KAFKA_SECURITY=none, or set KAFKA_BROKERS to another port`);
+    } else {
+      log(`a broker already answers on ${host}:${port}; reusing it`);
+      writeOutsideCredentials();
+      return;
+    }
   }
   const stale = readPid();
   if (stale && alive(stale)) {

@@ -4,7 +4,7 @@ import { Consumer, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Envelope, PayloadOf, SegmentImported, TopicName, Topics, contractOf, dlqOf } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { Tenant, json, testEnv, waitFor, waitForEmptyGroup } from '@audx/testing';
+import { json, kcatSaslArgs, Tenant, testEnv, testKafkaSasl, waitFor, waitForEmptyGroup } from '@audx/testing';
 
 /** Talks to a running identity-reconciliation the way a client does. */
 export class IdentityClient {
@@ -124,7 +124,7 @@ export class Producers {
   constructor() {
     const env = testEnv();
     this.namer = new TopicNamer(env.namespace);
-    this.kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'identity-test', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+    this.kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'identity-test', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
     this.producer = new EventProducer(this.kafka, this.namer, 'identity-test');
   }
 
@@ -142,7 +142,8 @@ export class Producers {
 
   /** Sends one record with Debian's `kcat` (librdkafka, not kafkajs), as a producer outside the product would. */
   async kcat(topic: TopicName, key: string, value: string, headers: Record<string, string> = {}): Promise<void> {
-    const args = ['-P', '-b', testEnv().kafkaBrokers, '-t', this.namer.physical(topic), '-k', key, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
+    // as a producer that is not ours: the outside producers' principal on the secured broker
+    const args = ['-P', '-b', testEnv().kafkaBrokers, ...kcatSaslArgs(), '-t', this.namer.physical(topic), '-k', key, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
     await new Promise<void>((resolve, reject) => {
       const child = execFile('kcat', args, { timeout: 20000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat: ${err.message} ${stderr}`)) : resolve()));
       child.stdin?.end(`${value}\n`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Connection } from 'mysql2/promise';
-import { ServiceProcess, connectDatabase, repoRoot, testDatabase, testEnv, waitFor } from '@audx/testing';
+import { connectDatabase, kafkaAuth, repoRoot, ServiceProcess, testDatabase, testEnv, waitFor } from '@audx/testing';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { signRs256 } from '@audx/auth';
 import { algNone, hs256WithPublicKey, realSigningKey, resign, tamper } from './support/forge';
@@ -265,7 +265,7 @@ describe('IMS (three replicas, real MySQL and Kafka)', () => {
       const token = await ims.accessToken(reader.clientId, reader.clientSecret);
       const { jti, exp } = claimsOf(token) as { jti: string; exp: number };
       const seen: { jti: string; exp: number }[] = [];
-      const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+      const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), ...kafkaAuth(), logLevel: logLevel.NOTHING });
       const consumer = kafka.consumer({ groupId: `${env.namespace}.ims-test-revocations` });
       await consumer.connect();
       await consumer.subscribe({ topic: `${env.namespace}.ims.token.revoked`, fromBeginning: true });

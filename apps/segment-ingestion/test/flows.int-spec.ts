@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { ServiceProcess, Tenant, TestStack, json, testEnv, waitFor } from '@audx/testing';
+import { json, ServiceProcess, testEnv, testKafkaSasl, Tenant, TestStack, waitFor } from '@audx/testing';
 import { ChunkCollector, vid } from './support';
 
 type ImportView = { importId: string; status: string; source: string; receipt: Record<string, number>; reconciliation: Record<string, unknown> | null; fileName: string | null };
@@ -32,7 +32,7 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     t = await stack.ims.tenant('flows');
     const env = testEnv();
     const namer = new TopicNamer(env.namespace);
-    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'flows-test', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' })), namer, 'flows-test');
+    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'flows-test', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), namer, 'flows-test');
     await producer.connect();
     await chunks.start();
   });

@@ -5,7 +5,7 @@ import type { Connection } from 'mysql2/promise';
 import pino from 'pino';
 import { Topics, reconciliationFailed } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { Tenant, TestStack, connectDatabase, json, testDatabase, testEnv, waitFor } from '@audx/testing';
+import { connectDatabase, json, testDatabase, testEnv, testKafkaSasl, Tenant, TestStack, waitFor } from '@audx/testing';
 import { ChunkCollector, vid } from './support';
 
 type ImportBody = {
@@ -36,7 +36,7 @@ describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
     await chunks.start();
     db = await connectDatabase(testDatabase('audx_ingestion'));
     const env = testEnv();
-    const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'imports-test', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+    const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'imports-test', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
     producer = new EventProducer(kafka, new TopicNamer(env.namespace), 'imports-test');
   });
 

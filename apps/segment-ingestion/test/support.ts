@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { SegmentImported, Topics } from '@audx/contracts';
 import { TopicNamer } from '@audx/messaging';
-import { testEnv } from '@audx/testing';
+import { kafkaAuth, testEnv } from '@audx/testing';
 
 /** Collects every `segment.imported` chunk of this run, by import id. */
 export class ChunkCollector {
@@ -12,7 +12,7 @@ export class ChunkCollector {
   async start(): Promise<this> {
     const env = testEnv();
     const namer = new TopicNamer(env.namespace);
-    const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), ...kafkaAuth(), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: namer.group(`collector-${randomUUID()}`) });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: namer.physical(Topics.segmentImported), fromBeginning: true });

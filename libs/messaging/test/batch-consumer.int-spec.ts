@@ -4,7 +4,7 @@ import { Kafka } from 'kafkajs';
 import pino from 'pino';
 import type { Connection } from 'mysql2/promise';
 import { Topics, VisitorIdentified, dlqOf } from '@audx/contracts';
-import { connectDatabase, repoRoot, testDatabase, testEnv, waitFor } from '@audx/testing';
+import { connectDatabase, repoRoot, testDatabase, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
 import { EventProducer, OUTBOX_DDL, TopicNamer, buildMessage, createKafka, ensureTopics } from '../src';
 
 const env = testEnv();
@@ -39,7 +39,7 @@ describe('BatchConsumer behind the Nest transport (an @EventPattern handler; rea
     db = await connectDatabase(database);
     for (const sql of OUTBOX_DDL) await db.query(sql);
     await db.query('CREATE TABLE IF NOT EXISTS handled (event_id CHAR(36) PRIMARY KEY, recipient_id VARCHAR(128) NOT NULL, times INT NOT NULL)');
-    kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'probe-test', namespace, partitions: 1, replicationFactor: 1 }, pino({ level: 'silent' }));
+    kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'probe-test', namespace, partitions: 1, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
     await ensureTopics(kafka, namer, { partitions: 1, replicationFactor: 1 });
     producer = new EventProducer(kafka, namer, 'probe-test');
     await producer.connect();

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServiceProcess, TestStack, freePort, json, repoRoot, runStackScript, waitFor } from '@audx/testing';
+import { ServiceProcess, TestStack, freePort, json, localKafkaUsers, repoRoot, runStackScript, waitFor } from '@audx/testing';
 
 function clusterIdStartingWithDash(): string {
   for (;;) {
@@ -60,7 +60,7 @@ describe('service lifecycle (real processes)', () => {
     fs.writeFileSync(path.join(varDir, 'kafka', 'cluster.id'), clusterIdStartingWithDash());
     runStackScript('kafka', ['start'], env);
     expect(fs.readFileSync(path.join(varDir, 'kafka', 'logs', 'meta.properties'), 'utf8')).toMatch(/^cluster\.id=-/m);
-    const stack = await TestStack.start(['audience-publication'], { KAFKA_BROKERS: env.KAFKA_BROKERS, REVOCATION_FEED_STALE_SECONDS: '3' });
+    const stack = await TestStack.start(['audience-publication'], { KAFKA_BROKERS: env.KAFKA_BROKERS, REVOCATION_FEED_STALE_SECONDS: '3' }, { kafkaUsers: localKafkaUsers(varDir) ?? undefined });
     const service = stack.service('audience-publication');
     try {
       const tenant = await stack.ims.tenant('revocation feed');

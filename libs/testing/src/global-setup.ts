@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { exportKafkaCredentials } from './kafka-credentials';
 import { runStackScript } from './stack';
 
 /**
@@ -10,6 +11,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.MYSQL_URL ??= 'mysql://root@127.0.0.1:3306';
   runStackScript('mysql');
   runStackScript('kafka', ['start']);
+  // the local broker is secured (SASL/SCRAM, ACLs): test code speaks as its operator
+  exportKafkaCredentials();
   process.env.AUDX_TEST_NAMESPACE = `t${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 }

@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
-import { Kafka, logLevel } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from 'kafkajs';
+import { testKafkaSasl } from './kafka-credentials';
 
 /** Drops the run's databases and topics so that runs do not accumulate state. */
 export default async function globalTeardown(): Promise<void> {
@@ -14,11 +15,21 @@ export default async function globalTeardown(): Promise<void> {
   } finally {
     await conn.end();
   }
-  const admin = new Kafka({ brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+  const sasl = testKafkaSasl();
+  const admin = new Kafka({ brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING, ...(sasl ? { sasl: { ...sasl } as never } : {}) }).admin();
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(ns));
     if (topics.length) await admin.deleteTopics({ topics, timeout: 30000 });
+    if (sasl) {
+      // and the ACLs granted on the run's topics and groups
+      const any = { resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+      const { resources } = await admin.describeAcls(any);
+      const filters = resources
+        .filter((r) => r.resourceName.startsWith(ns))
+        .map((r) => ({ ...any, resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType }));
+      if (filters.length) await admin.deleteAcls({ filters });
+    }
   } catch {
     /* best effort */
   } finally {

@@ -8,3 +8,5 @@ export * from './http';
 export * from './ims-client';
 export * from './stack-processes';
 export * from './consumer-group';
+export * from './kafka-credentials';
+export * from './kafka-provisioning';

@@ -1,6 +1,9 @@
 import { freePort } from './free-port';
 import { ServiceName, ServiceProcess } from './service-process';
 import { ImsClient } from './ims-client';
+import { localKafkaUsers } from './kafka-credentials';
+import { provisionKafka } from './kafka-provisioning';
+import { testEnv } from './test-env';
 
 /**
  * IMS plus the services a suite needs, each a real process wired to this run's namespace.
@@ -18,9 +21,13 @@ export class TestStack {
    * principal `audx-<service>` with SCRAM-SHA-256, as `npm start` runs them.
    */
   static async start(names: Exclude<ServiceName, 'ims'>[], extraEnv: NodeJS.ProcessEnv = {}, options: { kafkaUsers?: Record<string, string> } = {}): Promise<TestStack> {
+    const env = testEnv();
+    // the run's own secured broker: its credentials (a suite that brings a broker of its own brings them too)
+    const users = options.kafkaUsers ?? (extraEnv.KAFKA_BROKERS || !process.env.KAFKA_SASL_MECHANISM ? null : localKafkaUsers());
+    if (users) provisionKafka(extraEnv.KAFKA_BROKERS ?? env.kafkaBrokers, extraEnv.KAFKA_NAMESPACE ?? env.namespace, users.admin);
     const sasl = (n: ServiceName): NodeJS.ProcessEnv => {
-      const users = options.kafkaUsers;
-      if (!users) return {};
+      // no credentials for its broker: a plaintext one, so not the run's operator credentials either
+      if (!users) return { KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' };
       const username = `audx-${n}`;
       if (!users[username]) throw new Error(`no Kafka credentials for ${username}`);
       return { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: users[username] };

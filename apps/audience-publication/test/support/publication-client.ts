@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { AudienceResync, Envelope, ListExported, PolicyChanged, Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
-import { json, testEnv, waitFor, waitForEmptyGroup } from '@audx/testing';
+import { json, testEnv, testKafkaSasl, waitFor, waitForEmptyGroup } from '@audx/testing';
 
 export interface ExportView {
   exportId: string;
@@ -55,7 +55,7 @@ export class PublicationDriver {
 
   constructor(private readonly group: string) {
     const env = testEnv();
-    this.kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: `test-${group}`, namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' }));
+    this.kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: `test-${group}`, namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
     this.producer = new EventProducer(this.kafka, this.namer, 'identity-reconciliation');
   }
 
