@@ -11,7 +11,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { TestStack, testEnv, waitFor } from '@audx/testing';
+import { testEnv, testKafkaSasl, TestStack, waitFor } from '@audx/testing';
 import { Client, ExportView, vid } from './client';
 
 const sha256 = (s: string) => createHash('sha256').update(s.trim().toLowerCase()).digest('hex');
@@ -29,7 +29,7 @@ describe('the loop, end to end', () => {
     a = new Client(stack, await stack.ims.tenant('loop-a'));
     b = new Client(stack, await stack.ims.tenant('loop-b'));
     const env = testEnv();
-    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'e2e', namespace: env.namespace, partitions: 3, replicationFactor: 1 }, pino({ level: 'silent' })), new TopicNamer(env.namespace), 'e2e');
+    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'e2e', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), new TopicNamer(env.namespace), 'e2e');
     await producer.connect();
   });
 
