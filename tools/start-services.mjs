@@ -19,7 +19,7 @@ const children = [];
 // a secured broker (tools/stack/kafka.mjs): each service connects as its own principal
 const kafkaUsers = (() => {
   const file = path.join(process.env.AUDX_VAR_DIR ?? path.join(root, '.var'), 'kafka', 'credentials.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).users : null;
+  return process.env.KAFKA_SECURITY !== 'none' && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).users : null;
 })();
 const kafkaEnv = (name) => (kafkaUsers && !process.env.KAFKA_SASL_MECHANISM ? { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: `audx-${name}`, KAFKA_SASL_PASSWORD: kafkaUsers[`audx-${name}`] } : {});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -28,6 +28,9 @@ const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT ?? port + 1);
 const security = process.env.KAFKA_SECURITY ?? 'sasl';
 if (!['none', 'sasl'].includes(security)) throw new Error(`KAFKA_SECURITY must be none or sasl, not ${security}`);
 const credentialsFile = path.join(dataDir, 'credentials.json');
+// the same credentials, kept per address for the machine: another checkout (a clean clone running
+// CI) finding this broker already serving adopts them instead of failing
+const sharedCredentialsFile = path.join(cacheDir, 'brokers', `${host}_${port}.json`);
 /** The principals of a secured broker: the operator's, one per service, and outside producers'. */
 export const PRINCIPALS = ['admin', 'audx-ims', 'audx-segment-ingestion', 'audx-identity-reconciliation', 'audx-audience-publication', 'audx-outside-producer'];
 
@@ -79,6 +82,22 @@ function credentials() {
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(credentialsFile, JSON.stringify(made, null, 2) + '\n', { mode: 0o600 });
   return made;
+}
+
+/** Publishes this broker's credentials for other checkouts of the machine (after it serves). */
+function shareCredentials() {
+  if (security !== 'sasl' || !fs.existsSync(credentialsFile)) return;
+  fs.mkdirSync(path.dirname(sharedCredentialsFile), { recursive: true });
+  fs.writeFileSync(sharedCredentialsFile, fs.readFileSync(credentialsFile), { mode: 0o600 });
+}
+
+/** Takes the credentials another checkout published for the broker serving at this address. */
+function adoptSharedCredentials() {
+  if (!fs.existsSync(sharedCredentialsFile)) return false;
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(credentialsFile, fs.readFileSync(sharedCredentialsFile), { mode: 0o600 });
+  fs.writeFileSync(path.join(dataDir, 'security'), 'sasl');
+  return true;
 }
 
 function securityProps() {
@@ -219,10 +238,16 @@ export async function start() {
       await stopPid(mine);
       fs.rmSync(pidFile, { force: true });
     } else if (!(mine && alive(mine)) && security === 'sasl') {
-      throw new Error(`a broker this checkout did not start answers on ${host}:${port}, and its credentials are unknown here: stop it, or use it as it is with KAFKA_SECURITY=none, or set KAFKA_BROKERS to another port`);
+      if (!adoptSharedCredentials()) {
+        throw new Error(`a broker this checkout did not start answers on ${host}:${port}, and its credentials are unknown here: stop it, or use it as it is with KAFKA_SECURITY=none, or set KAFKA_BROKERS to another port`);
+      }
+      log(`a secured broker of another checkout answers on ${host}:${port}; reusing it with the credentials it published (${sharedCredentialsFile})`);
+      writeOutsideCredentials();
+      return;
     } else {
       log(`a broker already answers on ${host}:${port}; reusing it`);
       writeOutsideCredentials();
+      if (mine && alive(mine)) shareCredentials();
       return;
     }
   }
@@ -246,6 +271,7 @@ export async function start() {
     }
   }
   writeOutsideCredentials();
+  shareCredentials();
   log(`broker ${version} serving on ${host}:${port} (pid ${pid}, security ${security})`);
 }
 

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const file = path.join(varDir, 'kafka', 'credentials.json');
   const quiet = process.env.AUDX_PROVISION_QUIET === '1';
   // the operator's password: given (a broker of a test's own), or this checkout's broker's
-  const adminPassword = process.env.KAFKA_ADMIN_PASSWORD ?? (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { users: Record<string, string> }).users.admin : null);
+  const secured = process.env.KAFKA_SECURITY !== 'none' && fs.existsSync(file);
+  const adminPassword = process.env.KAFKA_ADMIN_PASSWORD ?? (secured ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { users: Record<string, string> }).users.admin : null);
   if (!adminPassword) return void console.log('[kafka] a plaintext broker: no ACLs to grant');
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const namespace = process.env.KAFKA_NAMESPACE ?? '';

@@ -20,7 +20,9 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
   let deadLetters: DeadLetters;
 
   beforeAll(async () => {
-    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_ABANDON_SECONDS: '5', IMPORT_REPORT_RETENTION_SECONDS: '6', IMPORT_APPLY_POLL_MS: '200' });
+    // chunks always resolved on arrival here (the suites of a run share topics, so the consumer's
+    // backlog is theirs too); the apply resolving deferred chunks has a test of its own below
+    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_ABANDON_SECONDS: '5', IMPORT_REPORT_RETENTION_SECONDS: '6', IMPORT_APPLY_POLL_MS: '200', IMPORT_RESOLVE_MAX_BACKLOG: '1000000' });
     client = new IdentityClient(stack.url('identity-reconciliation'), await stack.ims.tenant('Identity abandon'));
     producers = new Producers();
     db = await connectDatabase(testDatabase('audx_identity'));
@@ -125,7 +127,10 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     );
     await db.query('INSERT INTO import_chunks (import_pk, seq, members, resolved) SELECT import_pk, 0, 1, 0 FROM imports WHERE org_id = ? AND import_id = ?', [client.orgId, importId]);
     await db.commit();
-    expect((await reportsOf(importId)).map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'the import could not be applied after 5 attempts')]);
+    // inserted ready without waking the applier: its attempts come between the purge slices of the
+    // staging the run's earlier suites left, which can take a while on a busy machine
+    const reports = await observed.waitFor<typeof Topics.segmentReconciled>('SegmentReconciled', client.orgId, (p) => p.importId === importId, 1, 60000);
+    expect(reports.map((e) => e.payload)).toEqual([reconciliationFailed(importId, 'the import could not be applied after 5 attempts')]);
     // the import says why in a sentence; the driver's message (SQL, columns) stays in the log
     const failed = await client.ok<{ status: string; error: string }>('GET', `/v1/imports/${importId}`);
     expect(failed).toMatchObject({ status: 'failed', error: 'the import could not be applied after 5 attempts' });

@@ -15,7 +15,8 @@ export interface KafkaSasl {
 /** The principals' passwords of this checkout's secured broker (tools/stack/kafka.mjs), or null for a plaintext one. */
 export function localKafkaUsers(varDir = process.env.AUDX_VAR_DIR ?? path.join(repoRoot, '.var')): Record<string, string> | null {
   const file = path.join(varDir, 'kafka', 'credentials.json');
-  if (!fs.existsSync(file) || fs.readFileSync(path.join(varDir, 'kafka', 'security'), 'utf8').trim() !== 'sasl') return null;
+  const mode = path.join(varDir, 'kafka', 'security');
+  if (process.env.KAFKA_SECURITY === 'none' || !fs.existsSync(file) || !fs.existsSync(mode) || fs.readFileSync(mode, 'utf8').trim() !== 'sasl') return null;
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { users: Record<string, string> }).users;
 }
 
