@@ -50,21 +50,40 @@ export class RevocationFeed {
    */
   start(): void {
     this.stopped = false;
+    this.lastFetchAt = Date.now();
     this.running = this.connectWithRetries();
     const staleAfterMs = this.o.staleAfterMs ?? 15_000;
+    // staleness is time since the last answered fetch, whatever the consumer is doing meanwhile
+    // (crashed and reconnecting, or waiting on a broker that is away)
     this.watchdog = setInterval(() => {
-      if (this.consumer && !this.restarting && Date.now() - this.lastFetchAt > staleAfterMs) void this.restart(`no fetch answered for ${Math.round((Date.now() - this.lastFetchAt) / 1000)} s`);
+      const silentFor = Date.now() - this.lastFetchAt;
+      if (silentFor <= staleAfterMs) return;
+      const reason = `no fetch answered for ${Math.round(silentFor / 1000)} s`;
+      if (this.o.list.ready) {
+        this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
+        this.o.list.markStale();
+      }
+      if (this.consumer && !this.restarting) void this.restart(reason, true);
     }, Math.min(2000, staleAfterMs));
     this.watchdog.unref();
   }
 
-  /** The list is stale until a fresh consumer has replayed the topic again. */
-  private async restart(reason: string): Promise<void> {
+  /**
+   * A fresh consumer replays the topic. `stale`: the list is refused until it has caught up. A
+   * crashed consumer is replaced without that: the list it built stays good for `staleAfterMs`
+   * after its last fetch, which the watchdog enforces (a broker going away crashes a SASL client
+   * at once, and must not fail every request before the window has passed).
+   */
+  private async restart(reason: string, stale: boolean): Promise<void> {
     if (this.stopped || this.restarting) return;
     this.restarting = true;
     try {
-      if (this.o.list.ready) this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
-      this.o.list.markStale();
+      if (stale) {
+        if (this.o.list.ready) this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
+        this.o.list.markStale();
+      } else {
+        this.o.logger.warn({ reason }, 'revocation feed consumer replaced');
+      }
       const consumer = this.consumer;
       this.consumer = null;
       await consumer?.disconnect().catch(() => undefined);
@@ -105,10 +124,9 @@ export class RevocationFeed {
     if (this.pending.size === 0) this.o.list.markReady();
     const consumer = this.o.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
-    this.lastFetchAt = Date.now();
     consumer.on(consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) void this.restart(`consumer crashed: ${String(e.payload.error)}`);
+      if (!e.payload.restart) void this.restart(`consumer crashed: ${String(e.payload.error)}`, false);
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
