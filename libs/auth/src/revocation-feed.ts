@@ -33,6 +33,8 @@ export class RevocationFeed {
   private running: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private lastFetchAt = 0;
+  /** When the current consumer was made: it is not replaced before it has had a whole window to fetch. */
+  private consumerSince = 0;
   private restarting = false;
 
   /** A group of this process only: it never commits, so the broker forgets it once we leave. */
@@ -63,7 +65,8 @@ export class RevocationFeed {
         this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
         this.o.list.markStale();
       }
-      if (this.consumer && !this.restarting) void this.restart(reason, true);
+      // a consumer gets its own window to join and fetch before it is replaced in turn
+      if (this.consumer && !this.restarting && Date.now() - this.consumerSince > staleAfterMs) void this.restart(reason, true);
     }, Math.min(2000, staleAfterMs));
     this.watchdog.unref();
   }
@@ -124,6 +127,7 @@ export class RevocationFeed {
     if (this.pending.size === 0) this.o.list.markReady();
     const consumer = this.o.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
+    this.consumerSince = Date.now();
     consumer.on(consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) void this.restart(`consumer crashed: ${String(e.payload.error)}`, false);
