@@ -93,7 +93,8 @@ function shareCredentials() {
 
 /** Takes the credentials another checkout published for the broker serving at this address. */
 function adoptSharedCredentials() {
-  if (!fs.existsSync(sharedCredentialsFile)) return false;
+  // never over a data folder of this checkout's own: its SCRAM users were made with its credentials
+  if (!fs.existsSync(sharedCredentialsFile) || fs.existsSync(path.join(dataDir, 'logs'))) return false;
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(credentialsFile, fs.readFileSync(sharedCredentialsFile), { mode: 0o600 });
   fs.writeFileSync(path.join(dataDir, 'security'), 'sasl');
