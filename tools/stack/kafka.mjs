@@ -28,6 +28,9 @@ const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT ?? port + 1);
 const security = process.env.KAFKA_SECURITY ?? 'sasl';
 if (!['none', 'sasl'].includes(security)) throw new Error(`KAFKA_SECURITY must be none or sasl, not ${security}`);
 const credentialsFile = path.join(dataDir, 'credentials.json');
+// the security the data folder was made for
+const modeFile = path.join(dataDir, 'security');
+const dataFolderMode = () => (fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none');
 // the same credentials, kept per address for the machine: another checkout (a clean clone running
 // CI) finding this broker already serving adopts them instead of failing
 const sharedCredentialsFile = path.join(cacheDir, 'brokers', `${host}_${port}.json`);
@@ -97,7 +100,7 @@ function adoptSharedCredentials() {
   if (!fs.existsSync(sharedCredentialsFile) || fs.existsSync(path.join(dataDir, 'logs'))) return false;
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(credentialsFile, fs.readFileSync(sharedCredentialsFile), { mode: 0o600 });
-  fs.writeFileSync(path.join(dataDir, 'security'), 'sasl');
+  fs.writeFileSync(modeFile, 'sasl');
   return true;
 }
 
@@ -133,9 +136,9 @@ function securityProps() {
 function writeConfig() {
   fs.mkdirSync(dataDir, { recursive: true });
   // a data folder formatted for the other mode lacks (or has) the SCRAM users: start it afresh
-  const modeFile = path.join(dataDir, 'security');
-  if (fs.existsSync(path.join(dataDir, 'logs')) && (fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none') !== security) {
-    log(`the data folder was made for security '${fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none'}'; wiping it for '${security}'`);
+  const made = dataFolderMode();
+  if (fs.existsSync(path.join(dataDir, 'logs')) && made !== security) {
+    log(`the data folder was made for security '${made}'; wiping it for '${security}'`);
     for (const entry of fs.readdirSync(dataDir)) if (entry !== 'cluster.id') fs.rmSync(path.join(dataDir, entry), { recursive: true, force: true });
   }
   fs.writeFileSync(modeFile, security);
@@ -232,8 +235,7 @@ function writeOutsideCredentials() {
 export async function start() {
   if (await isListening()) {
     const mine = readPid();
-    const modeFile = path.join(dataDir, 'security');
-    const running = fs.existsSync(modeFile) ? fs.readFileSync(modeFile, 'utf8').trim() : 'none';
+    const running = dataFolderMode();
     if (mine && alive(mine) && running !== security) {
       log(`this checkout's broker runs with security '${running}'; restarting it with '${security}'`);
       await stopPid(mine);
