@@ -88,7 +88,7 @@ async function main() {
   const changes = new ChangeLog(runtime, new ChangeLogRepository(), config, logger);
   const dataSources = new DataSourcesService(runtime, new DataSourcesRepository(AtRestCipher.fromKeyMaterial(config.DATA_SOURCE_KEY_ENCRYPTION_KEY)), changes, config, logger);
   const work = new ImportApplyRepository();
-  const stager = new ImportStager(imports, dataSources, work, runtime, config, logger);
+  const stager = new ImportStager(imports, dataSources, work, logger);
   const applier = new ImportApplier(runtime, imports, lists, work, changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
   const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
@@ -115,7 +115,7 @@ async function main() {
         for (let c = 0; c < chunks; c += CHUNKS_PER_TX) {
           await dataSource.transaction(async (m) => {
             const outbox = new OutboxWriter(m, 'bench');
-            for (let k = c; k < Math.min(chunks, c + CHUNKS_PER_TX); k++) await stager.stage(m, outbox, ORG, chunk(importId, dsName, k, chunks, sequence, unknownDigit));
+            for (let k = c; k < Math.min(chunks, c + CHUNKS_PER_TX); k++) await stager.stage(m, outbox, ORG, chunk(importId, dsName, k, chunks, sequence, unknownDigit), true);
             await outbox.flush();
           });
         }

@@ -63,6 +63,10 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   IMPORT_APPLY_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Test hook: only imports whose id starts with this are delayed (suites share topics; others' imports go at full speed). */
   IMPORT_APPLY_TEST_DELAY_PREFIX: z.string().default(''),
+  /** Test hook, honoured only with NODE_ENV=test: the chunk expander waits this long inside the transaction that stages a chunk. */
+  IMPORT_EXPAND_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Test hook: only chunks of imports whose id starts with this are delayed. */
+  IMPORT_EXPAND_TEST_DELAY_PREFIX: z.string().default(''),
   /** Seals data sources' AES keys at rest (32 bytes, hex or base64); losing it loses those keys. */
   DATA_SOURCE_KEY_ENCRYPTION_KEY: atRestKeyVar(DEV_DATA_SOURCE_KEY_ENCRYPTION_KEY),
 }).superRefine((c, ctx) => {

@@ -5,8 +5,7 @@ import type { ConsumeContext } from '@audx/messaging';
 import { ExportsModule } from './exports/exports.module';
 import { ExportsService } from './exports/exports.service';
 import { ResyncRunner } from './exports/resync-runner';
-import { ImportApplier } from './imports/import-applier';
-import { ImportStager } from './imports/import-stager';
+import { ChunkIntake } from './imports/chunk-intake';
 import { ImportsModule } from './imports/imports.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import { RecipientsService } from './recipients/recipients.service';
@@ -20,8 +19,7 @@ import { VisitorsService } from './visitors/visitors.service';
 @Controller()
 class IdentityEventsController {
   constructor(
-    @Inject(ImportStager) private readonly stager: ImportStager,
-    @Inject(ImportApplier) private readonly applier: ImportApplier,
+    @Inject(ChunkIntake) private readonly intake: ChunkIntake,
     @Inject(RecipientsService) private readonly recipients: RecipientsService,
     @Inject(VisitorsService) private readonly visitors: VisitorsService,
     @Inject(ExportsService) private readonly exports: ExportsService,
@@ -30,7 +28,7 @@ class IdentityEventsController {
 
   @EventPattern(Topics.segmentImported)
   async segmentImported(@Payload() chunk: SegmentImported, @Ctx() ctx: ConsumeContext<typeof Topics.segmentImported>): Promise<void> {
-    if ((await this.stager.stage(ctx.manager, ctx.outbox, ctx.orgId, chunk)) === 'ready') this.applier.wake();
+    await this.intake.accept(ctx.manager, ctx.outbox, ctx.orgId, chunk);
   }
 
   @EventPattern(Topics.recipientUpserted)

@@ -6,7 +6,8 @@ import { ServiceProcess, TestStack, connectDatabase, testDatabase, waitFor } fro
 import { IdentityClient, Observed, Producers, visitorId } from './harness';
 
 /**
- * The service is SIGKILLed twice during one import: while chunks are being staged, and inside
+ * The service is SIGKILLed twice during one import: while a chunk is being staged from the inbox
+ * (IMPORT_EXPAND_TEST_DELAY_MS holds its transaction open), and inside
  * the transaction that applies the import (IMPORT_APPLY_TEST_DELAY_MS holds it open). After each
  * restart it must converge to exactly the list it would have reached without a crash.
  */
@@ -20,7 +21,7 @@ describe('identity-reconciliation killed mid-import', () => {
 
   beforeAll(async () => {
     // the delay holds only this suite's import: topics are shared with the run's other suites, whose imports the service also applies
-    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_TEST_DELAY_MS: '4000', IMPORT_APPLY_TEST_DELAY_PREFIX: 'crash-', IMPORT_APPLY_POLL_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_TEST_DELAY_MS: '4000', IMPORT_APPLY_TEST_DELAY_PREFIX: 'crash-', IMPORT_EXPAND_TEST_DELAY_MS: '700', IMPORT_EXPAND_TEST_DELAY_PREFIX: 'crash-', IMPORT_APPLY_POLL_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '6000' });
     service = stack.service('identity-reconciliation');
     client = new IdentityClient(service.url, await stack.ims.tenant('Identity crash'));
     producers = new Producers();
@@ -65,6 +66,7 @@ describe('identity-reconciliation killed mid-import', () => {
 
     for (const c of chunks.slice(0, 3)) await producers.publish(Topics.segmentImported, client.orgId, c);
     await waitFor(async () => ((await importRow(importId))?.chunks ?? 0) >= 2, { what: 'two chunks staged' });
+    // killed while the third chunk's staging transaction is open (each is held 700 ms)
     await service.kill();
     for (const c of chunks.slice(3)) await producers.publish(Topics.segmentImported, client.orgId, c);
     // the first three again, as a producer retrying after a timeout would

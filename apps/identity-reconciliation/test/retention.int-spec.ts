@@ -22,7 +22,9 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
   beforeAll(async () => {
     // chunks always resolved on arrival here (the suites of a run share topics, so the consumer's
     // backlog is theirs too); the apply resolving deferred chunks has a test of its own below
-    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_ABANDON_SECONDS: '5', IMPORT_REPORT_RETENTION_SECONDS: '6', IMPORT_APPLY_POLL_MS: '200', IMPORT_RESOLVE_MAX_BACKLOG: '1000000' });
+    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_ABANDON_SECONDS: '5', IMPORT_REPORT_RETENTION_SECONDS: '6', IMPORT_APPLY_POLL_MS: '200', IMPORT_RESOLVE_MAX_BACKLOG: '1000000',
+      // chunks of `slow-` imports take this long each to stage: a big file's backlog, made visible
+      IMPORT_EXPAND_TEST_DELAY_MS: '2500', IMPORT_EXPAND_TEST_DELAY_PREFIX: 'slow-' });
     client = new IdentityClient(stack.url('identity-reconciliation'), await stack.ims.tenant('Identity abandon'));
     producers = new Producers();
     db = await connectDatabase(testDatabase('audx_identity'));
@@ -113,6 +115,54 @@ describe('identity-reconciliation: abandoned imports and report retention', () =
     const list = (await client.listOf('defaultDataSource', '86'))!;
     expect(await client.members(list.listId)).toEqual(['ur-0', 'ur-1', 'ur-2']);
     expect((await client.unmatched(importId)).map((u) => u.userId)).toEqual([visitorId(739)]);
+  });
+
+  it("applies a one-chunk import (streamed memberships) at once while a big import's chunks wait to be staged", async () => {
+    await client.upsertRecipients(Array.from({ length: 6 }, (_, i) => ({ recipientId: `pr-${i}` })));
+    await client.linkVisitors(Array.from({ length: 6 }, (_, i) => ({ visitorId: visitorId(740 + i), recipientId: `pr-${i}` })));
+    const big = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '88' }], members: Array.from({ length: 4 }, (_, i) => ({ userId: visitorId(740 + i), add: ['88'] })), chunkSize: 2 }, `slow-${randomUUID().slice(0, 8)}`);
+    const small = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '87' }], members: [4, 5].map((i) => ({ userId: visitorId(740 + i), add: ['87'] })), chunkSize: 10 });
+    expect([big.length, small.length]).toEqual([2, 1]);
+    const waiting = async () => {
+      const [found] = await db.query('SELECT COUNT(*) AS n FROM import_inbox WHERE org_id = ? AND import_id = ?', [client.orgId, big[0].importId]);
+      return Number((found as { n: string }[])[0].n);
+    };
+    // the big import's chunks first, on the same topic: the small one's is behind them
+    for (const c of big) await producers.publish(Topics.segmentImported, client.orgId, c);
+    await producers.publish(Topics.segmentImported, client.orgId, small[0]);
+
+    const [report] = await reportsOf(small[0].importId);
+    expect(report.payload).toMatchObject({ matched: 2, unmatched: 0 });
+    expect(await client.members((await client.listOf('defaultDataSource', '87'))!.listId)).toEqual(['pr-4', 'pr-5']);
+    // applied while the big import was still being staged, chunk after chunk
+    expect(await waiting()).toBeGreaterThan(0);
+    expect((await importRow(big[0].importId))?.status ?? 'staging').toBe('staging');
+
+    const [bigReport] = await reportsOf(big[0].importId);
+    expect(bigReport.payload).toMatchObject({ matched: 4, unmatched: 0 });
+    expect(await waiting()).toBe(0);
+    expect(await client.members((await client.listOf('defaultDataSource', '88'))!.listId)).toEqual(['pr-0', 'pr-1', 'pr-2', 'pr-3']);
+  });
+
+  it('parks a kept chunk that can never be staged, with its reason, and the org\'s next chunks flow', async () => {
+    const broken = `broken-${randomUUID().slice(0, 8)}`;
+    // as an older version or a damaged row would have left it
+    await db.query('INSERT INTO import_inbox (org_id, import_id, seq, payload, received_at) VALUES (?, ?, 0, ?, NOW(3))', [client.orgId, broken, '{"importId":']);
+    await client.upsertRecipients([{ recipientId: 'pk-0' }, { recipientId: 'pk-1' }]);
+    await client.linkVisitors([0, 1].map((i) => ({ visitorId: visitorId(750 + i), recipientId: `pk-${i}` })));
+    const next = producers.chunks({ dataSource: 'defaultDataSource', segments: [{ segmentId: '89' }], members: [0, 1].map((i) => ({ userId: visitorId(750 + i), add: ['89'] })), chunkSize: 1 });
+    for (const c of next) await producers.publish(Topics.segmentImported, client.orgId, c);
+
+    const [report] = await reportsOf(next[0].importId);
+    expect(report.payload).toMatchObject({ matched: 2, unmatched: 0 });
+    await waitFor(async () => {
+      const [found] = await db.query('SELECT attempts, parked_reason AS reason FROM import_inbox WHERE org_id = ? AND import_id = ?', [client.orgId, broken]);
+      const row = (found as { attempts: number; reason: string | null }[])[0];
+      return row?.attempts === 5 && row.reason !== null;
+    }, { what: 'the broken chunk parked after 5 attempts' });
+    const metrics = await (await fetch(`${stack.url('identity-reconciliation')}/metrics`)).text();
+    expect(metrics).toMatch(/^audx_import_inbox_chunks\{[^}]*state="parked"[^}]*\} [1-9]/m);
+    await db.query('DELETE FROM import_inbox WHERE org_id = ? AND import_id = ?', [client.orgId, broken]);
   });
 
   it('marks an import that fails every apply failed, and reports it failed', async () => {

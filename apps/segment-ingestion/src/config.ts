@@ -27,6 +27,14 @@ export const IngestionEnvSchema = BaseEnvSchema.extend({
   INBOX_BATCH_WAIT_SECONDS: int(1, 7 * 86400, 3600),
   /** Streamed memberships wait at most this long before they become an import. */
   STREAM_FLUSH_MS: int(10, 10000, 200),
+  /**
+   * Uploads pause between chunks while more streamed memberships than STREAM_PRIORITY_BACKLOG wait
+   * to be consumed, or the next one has waited longer than STREAM_PRIORITY_LAG_MS (for at most
+   * STREAM_PRIORITY_MAX_WAIT_MS per chunk): a big file never delays the live stream for long.
+   */
+  STREAM_PRIORITY_BACKLOG: int(0, 10_000_000, 200),
+  STREAM_PRIORITY_LAG_MS: int(0, 600_000, 250),
+  STREAM_PRIORITY_MAX_WAIT_MS: int(0, 60000, 2000),
 });
 export type IngestionConfig = z.infer<typeof IngestionEnvSchema>;
 

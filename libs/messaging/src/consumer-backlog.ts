@@ -20,6 +20,20 @@ export class ConsumerBacklog {
     return this.fold(topic, freshMs, 0, (acc, v) => Math.max(acc, v.lagMs));
   }
 
+  /**
+   * Waits while more than `o.maxBehind` messages of `topic` wait for this process's consumer, or
+   * its next message has waited longer than `o.maxLagMs`, for at most `o.maxWaitMs`: bulk work in
+   * the same process gives way to a live stream instead of starving it of CPU and of the event
+   * loop. A consumer that stopped reporting counts as caught up. Answers the time waited.
+   */
+  async giveWay(topic: string, o: { maxBehind: number; maxLagMs: number; maxWaitMs: number; freshMs?: number }): Promise<number> {
+    const started = Date.now();
+    const fresh = o.freshMs ?? 2000;
+    const behind = () => this.behind(topic, fresh) > o.maxBehind || this.lagMs(topic, fresh) > o.maxLagMs;
+    while (behind() && Date.now() - started < o.maxWaitMs) await new Promise((r) => setTimeout(r, 10));
+    return Date.now() - started;
+  }
+
   /** Every topic's backlog in messages (for the lag gauge). */
   topics(freshMs = 5000): Map<string, number> {
     const out = new Map<string, number>();

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { type SegmentImported, Topics } from '@audx/contracts';
+import type { SegmentImported } from '@audx/contracts';
 import type { OutboxWriter } from '@audx/messaging';
-import { APP_CONFIG, LOGGER, ServiceRuntime } from '@audx/platform';
-import type { IdentityConfig } from '../config';
+import { LOGGER } from '@audx/platform';
 import { matcherOf } from '../data-sources/data-source';
 import { DataSourcesService } from '../data-sources/data-sources.service';
 import { ImportApplyRepository } from './import-apply.repository';
@@ -14,11 +13,11 @@ import { ImportsRepository, StagedRow } from './imports.repository';
 export type StageOutcome = 'staged' | 'ready' | 'duplicate';
 
 /**
- * `segment.imported` chunks land here, one at a time, inside the consumer's transaction. A chunk is
- * staged once per (import, seq) whatever its event id; identifiers are validated, decrypted,
- * normalised and resolved to recipients now, so that reconciliation overlaps with the upload and
- * applying the import is pure SQL (a consumer falling behind leaves the resolution to the apply:
- * IMPORT_RESOLVE_MAX_BACKLOG). Each identifier is resolved against the recipients known when
+ * `segment.imported` chunks are staged here, one at a time, in the transaction of the consumer (a
+ * one-chunk import) or of the ChunkExpander (the others). A chunk is staged once per (import, seq)
+ * whatever its event id; identifiers are validated, decrypted, normalised and resolved to
+ * recipients now, so that reconciliation overlaps with the upload and applying the import is pure
+ * SQL (an expander falling behind leaves the resolution to the apply: IMPORT_RESOLVE_MAX_BACKLOG). Each identifier is resolved against the recipients known when
  * its chunk arrives, as if the import had been applied then; a recipient erased before the apply
  * leaves its pending matches with it (RecipientsService.eraseIn). The `last` chunk carries the totals (the
  * contract sends one without them to the dead-letter topic); when every chunk 0..totals.chunks-1 is
@@ -30,12 +29,11 @@ export class ImportStager {
     @Inject(ImportsRepository) private readonly imports: ImportsRepository,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
     @Inject(ImportApplyRepository) private readonly work: ImportApplyRepository,
-    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
-    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async stage(manager: EntityManager, outbox: OutboxWriter, orgId: string, p: SegmentImported): Promise<StageOutcome> {
+  /** `resolveNow`: resolve the chunk's identifiers now (false when the stager is behind: the apply does it). */
+  async stage(manager: EntityManager, outbox: OutboxWriter, orgId: string, p: SegmentImported, resolveNow: boolean): Promise<StageOutcome> {
     const ds = await this.dataSources.resolve(manager, orgId, p.dataSource, outbox);
     const matcher = ds ? matcherOf(ds) : null;
     const imp = await this.imports.upsertAndLock(manager, orgId, p, planOf(matcher));
@@ -74,8 +72,8 @@ export class ImportStager {
       }
     }
     await this.imports.stageRows(manager, imp.importPk, p.seq, [...staged.values()]);
-    // resolved now, while the rest of the file is still arriving, unless the consumer is behind
-    if (this.runtime.backlog.behind(Topics.segmentImported) <= this.config.IMPORT_RESOLVE_MAX_BACKLOG) {
+    // resolved now, while the rest of the file is still arriving, unless the stager is behind
+    if (resolveNow) {
       await this.work.resolveChunks(manager, imp.importPk, [p.seq], resolution(imp.plan, orgId, imp.importPk, [p.seq]));
     }
     const labelled = new Set(p.segments.map((s) => s.segmentId));

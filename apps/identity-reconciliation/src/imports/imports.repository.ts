@@ -214,7 +214,13 @@ export class ImportsRepository {
   /** Imports still staging whose last chunk came before `before` are abandoned (up to `limit`); answers which. */
   async abandonStale(manager: EntityManager, before: Date, reason: string, limit: number): Promise<ImportRef[]> {
     // a plain read first, so that the usual pass (nothing stale) locks nothing the stager needs
-    const found = await rows<{ import_pk: string }>(manager, "SELECT import_pk FROM imports WHERE status = 'staging' AND updated_at < ? LIMIT ?", [before, limit]);
+    // chunks still waiting in the inbox are not missing: the expander is behind, the sender is not
+    const found = await rows<{ import_pk: string }>(
+      manager,
+      `SELECT import_pk FROM imports i WHERE status = 'staging' AND updated_at < ?
+         AND NOT EXISTS (SELECT 1 FROM import_inbox b WHERE b.org_id = i.org_id AND b.import_id = i.import_id AND b.parked_reason IS NULL) LIMIT ?`,
+      [before, limit],
+    );
     if (found.length === 0) return [];
     const stale = await rows<RefRow & { import_pk: string }>(
       manager,

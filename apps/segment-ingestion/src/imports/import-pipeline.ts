@@ -70,6 +70,8 @@ export class ImportPipeline {
     private readonly producer: EventProducer,
     private readonly limits: PipelineLimits,
     private readonly logger: Logger,
+    /** Awaited before each chunk: lets live work of the same process (the membership stream) go first. */
+    private readonly giveWay: () => Promise<unknown> = async () => undefined,
   ) {}
 
   async run(job: ImportJob, input: Readable): Promise<ImportOutcome> {
@@ -139,6 +141,7 @@ export class ImportPipeline {
       }
       pending.push({ hash: hash('md5', line.text, 'buffer') as unknown as Buffer, member: parsed });
       if (pending.length >= this.limits.chunkSize) {
+        await this.giveWay();
         // Chunks are de-duplicated and sent in order, one after the other, while parsing goes on;
         // at most two wait, which bounds memory.
         const batch = pending.splice(0);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Topics } from '@audx/contracts';
 import { APP_CONFIG, DomainError, Errors, LOGGER, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
 import type { IngestionConfig } from '../config';
 import { DEFAULT_DATA_SOURCE, DataSourceReplica, KnownDataSource } from '../data-sources/data-source-replica.repository';
@@ -50,6 +51,12 @@ export class ImportsService {
         heartbeatMs: Math.min(5000, (config.IMPORT_STALE_SECONDS * 1000) / 3),
       },
       logger,
+      () =>
+        runtime.backlog.giveWay(Topics.segmentMembership, {
+          maxBehind: config.STREAM_PRIORITY_BACKLOG,
+          maxLagMs: config.STREAM_PRIORITY_LAG_MS,
+          maxWaitMs: config.STREAM_PRIORITY_MAX_WAIT_MS,
+        }),
     );
   }
 
