@@ -25,6 +25,12 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   DEFAULT_DPID: z.coerce.number().int().positive().default(100000),
   /** Hosts the tracking redirect may send to (`example.com`, `*.example.com`, `host:port`); empty = none. */
   REDIRECT_ALLOWED_HOSTS: hostList,
+  /** Where the tracking links this service signs point to (its public address); default: this port on loopback. */
+  TRACKING_BASE_URL: z.string().url().optional(),
+  /** Longest life of a signed tracking link; a rotated-out key verifies links this long after it was retired. */
+  TRACKING_LINK_MAX_SECONDS: z.coerce.number().int().min(60).max(366 * 86400).default(90 * 86400),
+  /** Clicks of the tracking redirect answered per client address and minute (then 429). */
+  REDIRECT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Identifiers per `list.exported` chunk. */
   EXPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(20000).default(2000),
   /** Largest NDJSON request body (recipients, visitors), in bytes, before 413. */

@@ -6,9 +6,10 @@ import { DATA_SOURCE_KEY_CIPHER, DataSourcesRepository } from './data-sources/da
 import { ImportsRepository } from './imports/imports.repository';
 import { ListsRepository } from './lists/lists.repository';
 import { RecipientsRepository } from './recipients/recipients.repository';
+import { LinkKeysRepository } from './visitors/link-keys.repository';
 import { VisitorsRepository } from './visitors/visitors.repository';
 
-const repositories = [DataSourcesRepository, RecipientsRepository, VisitorsRepository, ListsRepository, ImportsRepository];
+const repositories = [DataSourcesRepository, RecipientsRepository, VisitorsRepository, ListsRepository, ImportsRepository, LinkKeysRepository];
 
 /** The repositories (SQL only, no business rules), shared by the feature modules. */
 @Global()

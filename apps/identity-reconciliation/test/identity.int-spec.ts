@@ -225,7 +225,8 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       await a.linkVisitors([{ visitorId: visitorId(1), recipientId: 'v-r1', observedAt: new Date(t0 - 60000).toISOString() }]);
       await producers.publish(Topics.visitorIdentified, a.orgId, { visitorId: visitorId(2), recipientId: 'v-r2', observedAt: new Date(t0).toISOString() });
       const cookie = `AMCV_${encodeURIComponent(a.orgId)}=${encodeURIComponent(`-1124106680|MCIDTS|19000|MCMID|${visitorId(3)}|vVersion|5.2.0`)}`;
-      const redirect = await fetch(`${a.url}/r/v-r1?url=${encodeURIComponent('https://www.example.com/offer?id=1')}`, { headers: { cookie }, redirect: 'manual' });
+      const { url } = await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'v-r1', target: 'https://www.example.com/offer?id=1' }, [201]);
+      const redirect = await fetch(url, { headers: { cookie }, redirect: 'manual' });
       expect(redirect.status).toBe(302);
       expect(redirect.headers.get('location')).toBe('https://www.example.com/offer?id=1');
       // visitor 1 now clicks an email of recipient 2: the most recent link wins
@@ -615,9 +616,90 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       for (const target of ['https://evil.example.net/', 'javascript:alert(1)', '']) {
         const res = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent(target)}`, { redirect: 'manual' });
         expect(res.status).toBe(400);
+        // nor is a link signed for it (an empty target is a malformed body)
+        expect((await a.request('POST', '/v1/tracking-links', { recipientId: 's-1', target })).status).toBe(target === '' ? 400 : 422);
       }
-      const ok = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent('https://eu.shop.example/cart')}&org=${encodeURIComponent(a.orgId)}`, { redirect: 'manual' });
+    });
+  });
+
+  describe('signed tracking links', () => {
+    const click = (url: string, client: IdentityClient, visitor: string) =>
+      fetch(url, { redirect: 'manual', headers: { cookie: `AMCV_${encodeURIComponent(client.orgId)}=${encodeURIComponent(`MCMID|${visitor}`)}` } });
+    const linksOf = async (client: IdentityClient, recipientId: string) => (await client.ok<{ visitorIds: string[] }>('GET', `/v1/recipients/${recipientId}`)).visitorIds;
+    const reason = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+
+    it('links a visitor only through a link it signed: unsigned, tampered, expired and other orgs\' links answer 400 and link nothing', async () => {
+      await a.upsertRecipients([{ recipientId: 'tl-1' }, { recipientId: 'tl-2' }]);
+      await b.upsertRecipients([{ recipientId: 'tl-1' }]);
+      const target = 'https://www.example.com/offer?id=7';
+      const { url } = await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'tl-1', target }, [201]);
+      const signed = new URL(url);
+      const variant = (change: (u: URL) => void) => {
+        const u = new URL(url);
+        change(u);
+        return u.toString();
+      };
+
+      const unsigned = await click(`${a.url}/r/tl-1?org=${encodeURIComponent(a.orgId)}&url=${encodeURIComponent(target)}`, a, visitorId(801));
+      expect(unsigned.status).toBe(400);
+      expect(await reason(unsigned)).toMatch(/not signed/);
+      for (const tampered of [
+        variant((u) => u.searchParams.set('url', 'https://www.example.com/offer?id=8')),
+        variant((u) => (u.pathname = '/r/tl-2')),
+        variant((u) => u.searchParams.set('exp', String(Number(signed.searchParams.get('exp')) + 3600))),
+        variant((u) => u.searchParams.set('sig', `${signed.searchParams.get('sig')!.slice(0, -1)}A`)),
+        // org A's signature presented for org B (whose tl-1 exists too)
+        variant((u) => u.searchParams.set('org', b.orgId)),
+      ]) {
+        const res = await click(tampered, b, visitorId(802));
+        expect(res.status).toBe(400);
+        expect(await reason(res)).toMatch(/changed|not signed for this org/);
+      }
+      const short = await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'tl-1', target, expiresInSeconds: 1 }, [201]);
+      await new Promise((r) => setTimeout(r, 1100));
+      const expired = await click(short.url, a, visitorId(803));
+      expect(expired.status).toBe(400);
+      expect(await reason(expired)).toMatch(/expired/);
+      expect(await linksOf(a, 'tl-1')).toEqual([]);
+      expect(await linksOf(a, 'tl-2')).toEqual([]);
+      expect(await linksOf(b, 'tl-1')).toEqual([]);
+
+      const ok = await click(url, a, visitorId(804));
       expect(ok.status).toBe(302);
+      expect(ok.headers.get('location')).toBe(target);
+      expect(await linksOf(a, 'tl-1')).toEqual([visitorId(804)]);
+      // only for a recipient the org knows, and for a bounded life
+      expect((await a.request('POST', '/v1/tracking-links', { recipientId: 'nobody', target })).status).toBe(404);
+      expect((await a.request('POST', '/v1/tracking-links', { recipientId: 'tl-1', target, expiresInSeconds: 400 * 86400 })).status).toBe(422);
+      expect((await a.request('POST', '/v1/tracking-links', { recipientId: 'tl-1', target, sig: 'x' })).status).toBe(400);
+    });
+
+    it('rotates the signing key: earlier links keep working until revoked at once, and the new key signs', async () => {
+      await a.upsertRecipients([{ recipientId: 'rk-1' }]);
+      const target = 'https://eu.shop.example/cart';
+      const before = (await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'rk-1', target }, [201])).url;
+      const first = await a.ok<{ keyId: number }>('POST', '/v1/tracking-links/keys/rotate', {});
+      expect((await click(before, a, visitorId(811))).status).toBe(302);
+      const after = (await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'rk-1', target }, [201])).url;
+      expect(new URL(after).searchParams.get('sig')).not.toBe(new URL(before).searchParams.get('sig'));
+
+      const second = await a.ok<{ keyId: number }>('POST', '/v1/tracking-links/keys/rotate', { revokePrevious: true });
+      expect(second.keyId).toBe(first.keyId + 1);
+      expect((await click(before, a, visitorId(812))).status).toBe(400);
+      expect((await click(after, a, visitorId(813))).status).toBe(400);
+      const fresh = (await a.ok<{ url: string }>('POST', '/v1/tracking-links', { recipientId: 'rk-1', target }, [201])).url;
+      expect((await click(fresh, a, visitorId(814))).status).toBe(302);
+      expect((await linksOf(a, 'rk-1')).sort()).toEqual([visitorId(811), visitorId(814)].sort());
+      // rotating takes the scope that issues links
+      const reader = await stack.ims.tenant('Identity read-only links', ['read']);
+      expect((await fetch(`${a.url}/v1/tracking-links/keys/rotate`, { method: 'POST', headers: { ...reader.headers, 'content-type': 'application/json' }, body: '{}' })).status).toBe(403);
+    });
+
+    it('answers 429 to an address clicking faster than REDIRECT_RATE_PER_MINUTE', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 125; i++) statuses.push((await fetch(`${a.url}/r/rl-1?url=${encodeURIComponent('https://evil.example.net/')}`, { redirect: 'manual' })).status);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+      expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
     });
   });
 
