@@ -61,7 +61,8 @@ async function boot<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<{ 
     logger: new PinoNestLogger(logger),
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // the client's address is the socket's unless a known number of proxies stands in front
+  app.set('trust proxy', config.TRUST_PROXY_HOPS > 0 ? config.TRUST_PROXY_HOPS : false);
   app.use(requestContext(logger, runtime.metrics));
   app.use(jsonBody(def.jsonBody ?? { limit: '1mb' }));
   app.useGlobalFilters(new HttpErrorFilter(logger));

@@ -38,6 +38,8 @@ export const BaseEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
+  /** Proxies in front of the service whose X-Forwarded-For is believed (the client address of rate limits); 0 = none. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
