@@ -612,6 +612,31 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await a.request('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'nope' })).status).toBe(422);
     });
 
+    it('labels a list through PATCH: the list carries its own labels and its segment\'s, its shares carry both, and an import drops neither', async () => {
+      const hand = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'hand', recipientIds: ['s-1', 's-2'] }, [201]);
+      expect(await a.ok('PATCH', `/v1/lists/${hand.listId}`, { labels: ['C2', 'C2', 'I1'] })).toMatchObject({ name: 'hand', labels: ['C2', 'I1'] });
+      const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${hand.listId}/share`, { dataSource: 'defaultDataSource' }, [202]);
+      const [last] = await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId && p.last);
+      expect(last.payload.labels).toEqual(['C2', 'I1']);
+
+      const first = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', sequence: nextSequence(), segments: [{ segmentId: '41', labels: ['C5'] }], members: [{ userId: visitorId(201), add: ['41'] }] });
+      await a.waitReconciled(first);
+      const seg = (await a.listOf('defaultDataSource', '41'))!;
+      expect(await a.ok('PATCH', `/v1/lists/${seg.listId}`, { labels: ['C9'], name: 'segment 41, renamed' })).toMatchObject({ name: 'segment 41, renamed', labels: ['C5', 'C9'] });
+      // the segment's labels change with its next import; the list's own stay
+      const second = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', sequence: nextSequence(), segments: [{ segmentId: '41', labels: ['C6'] }], members: [{ userId: visitorId(203), add: ['41'] }] });
+      await a.waitReconciled(second);
+      expect((await a.ok<{ labels: string[] }>('GET', `/v1/lists/${seg.listId}`)).labels).toEqual(['C6', 'C9']);
+      // a PATCH cannot take away what the segment says
+      expect((await a.ok<{ labels: string[] }>('PATCH', `/v1/lists/${seg.listId}`, { labels: [] })).labels).toEqual(['C6']);
+
+      expect((await a.request('PATCH', `/v1/lists/${seg.listId}`, {})).status).toBe(400);
+      expect((await a.request('PATCH', `/v1/lists/${seg.listId}`, { labels: ['not a label!'] })).status).toBe(400);
+      expect((await b.request('PATCH', `/v1/lists/${seg.listId}`, { name: 'theirs' })).status).toBe(404);
+      const reader = await stack.ims.tenant('Identity read-only lists', ['read']);
+      expect((await fetch(`${a.url}/v1/lists/${seg.listId}`, { method: 'PATCH', headers: { ...reader.headers, 'content-type': 'application/json' }, body: '{"name":"x"}' })).status).toBe(403);
+    });
+
     it('refuses open redirects', async () => {
       for (const target of ['https://evil.example.net/', 'javascript:alert(1)', '']) {
         const res = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent(target)}`, { redirect: 'manual' });

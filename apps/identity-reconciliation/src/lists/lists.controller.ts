@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
 import { ZodBody } from '@audx/platform';
@@ -11,6 +11,9 @@ import {
   ListPage,
   ListView,
   MemberPage,
+  PatchListBody,
+  PatchListDto,
+  PatchListSchema,
   ShareListBody,
   ShareListDto,
   ShareListSchema,
@@ -39,6 +42,15 @@ export class ListsController {
   @ApiOkResponse({ type: ListView })
   get(@OrgId() orgId: string, @Param('listId') listId: string): Promise<ListView> {
     return this.lists.get(orgId, listId);
+  }
+
+  @Patch(':listId')
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: "Rename a list and/or set its own data usage labels (its segment's labels stay; the export gate judges both)" })
+  @ApiBody({ type: PatchListBody })
+  @ApiOkResponse({ type: ListView })
+  update(@OrgId() orgId: string, @Param('listId') listId: string, @Body(new ZodBody(PatchListSchema)) body: PatchListDto): Promise<ListView> {
+    return this.lists.update(orgId, listId, body);
   }
 
   @Get(':listId/members')

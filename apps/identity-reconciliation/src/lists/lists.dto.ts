@@ -13,6 +13,19 @@ export const CreateListSchema = z.union([
 ]);
 export type CreateListDto = z.infer<typeof CreateListSchema>;
 
+const LabelSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'labels are 1 to 32 letters, digits, _ or -');
+
+export const PatchListSchema = z
+  .object({ name: Name.optional(), labels: z.array(LabelSchema).max(100).optional() })
+  .strict()
+  .refine((p) => p.name !== undefined || p.labels !== undefined, { message: 'give name, labels or both' });
+export type PatchListDto = z.infer<typeof PatchListSchema>;
+
+export class PatchListBody {
+  @ApiProperty({ required: false }) name?: string;
+  @ApiProperty({ required: false, type: [String], description: "data usage labels set on the list (its segment's labels stay: the list carries both)" }) labels?: string[];
+}
+
 export const ShareListSchema = z
   .object({
     dataSource: z.string().regex(DATA_SOURCE_NAME, 'a data source name'),

@@ -13,7 +13,9 @@ export interface ListRecord {
   origin: ListOrigin;
   dataSource: string | null;
   segmentId: string | null;
+  /** What the export gate judges: the labels its segment's imports gave it and the ones set on it (`ownLabels`). */
   labels: string[];
+  ownLabels: string[];
   labelsSequence: number;
   replacedSequence: number;
   size: number;
@@ -29,13 +31,14 @@ interface Row {
   data_source: string | null;
   segment_id: string | null;
   labels: string;
+  own_labels: string;
   labels_sequence: string;
   replaced_sequence: string;
   size: number;
   updated_at: Date;
 }
 
-const COLUMNS = 'list_pk, org_id, list_id, name, origin, data_source, segment_id, labels, labels_sequence, replaced_sequence, size, updated_at';
+const COLUMNS = 'list_pk, org_id, list_id, name, origin, data_source, segment_id, labels, own_labels, labels_sequence, replaced_sequence, size, updated_at';
 
 /** Lists and their members. Members are keyed (list_pk, rid); present=0 rows are tombstones. */
 @Injectable()
@@ -62,6 +65,21 @@ export class ListsRepository {
       [orgId, listId, list.name, list.origin, JSON.stringify(list.labels), now, now],
     );
     return (await this.find(manager, orgId, listId, true))!;
+  }
+
+  /** Renames a list and/or replaces the labels set on it (its segment's labels stay). */
+  async update(manager: EntityManager, listPk: string, patch: { name?: string; ownLabels?: string[] }): Promise<void> {
+    const sets = ['updated_at = ?'];
+    const params: unknown[] = [new Date()];
+    if (patch.name !== undefined) {
+      sets.push('name = ?');
+      params.push(patch.name);
+    }
+    if (patch.ownLabels !== undefined) {
+      sets.push('own_labels = ?');
+      params.push(JSON.stringify([...new Set(patch.ownLabels)].sort()));
+    }
+    await manager.query(`UPDATE lists SET ${sets.join(', ')} WHERE list_pk = ?`, [...params, listPk]);
   }
 
   /** The list of (data source, segment), created on first use, locked for the caller's transaction. */
@@ -153,7 +171,8 @@ function toRecord(r: Row): ListRecord {
     origin: r.origin,
     dataSource: r.data_source,
     segmentId: r.segment_id,
-    labels: toJsonArray(r.labels),
+    labels: [...new Set([...toJsonArray(r.labels), ...toJsonArray(r.own_labels)])].sort(),
+    ownLabels: toJsonArray(r.own_labels),
     labelsSequence: Number(r.labels_sequence),
     replacedSequence: Number(r.replaced_sequence),
     size: Number(r.size),

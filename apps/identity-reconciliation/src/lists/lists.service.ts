@@ -4,7 +4,7 @@ import { Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '
 import { ChangeLog } from '../changes/change-log';
 import { RecipientsRepository } from '../recipients/recipients.repository';
 import { compileListQuery } from './list-query';
-import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, listView } from './lists.dto';
+import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, PatchListDto, listView } from './lists.dto';
 import { ListRecord, ListsRepository } from './lists.repository';
 
 @Injectable()
@@ -58,6 +58,20 @@ export class ListsService {
       this.changes.record(outbox, manager, orgId, [{ kind: 'list', listPk: list.listPk }]);
       outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
       return { ...listView({ ...list, size, updatedAt: new Date() }), unknownRecipients };
+    });
+  }
+
+  /**
+   * Renames a list and/or replaces the labels set on it. The labels its segment's imports gave it
+   * stay (change them with PUT /v1/segments/{id} on segment-ingestion): labels only restrict, so
+   * nothing set here can loosen what the export gate judges. The next share is judged on the new labels.
+   */
+  async update(orgId: string, listId: string, patch: PatchListDto): Promise<ListView> {
+    return this.runtime.transaction(async (manager) => {
+      const list = await this.lists.find(manager, orgId, listId, true);
+      if (!list) throw Errors.notFound('list');
+      await this.lists.update(manager, list.listPk, { name: patch.name, ownLabels: patch.labels });
+      return listView((await this.lists.find(manager, orgId, listId))!);
     });
   }
 
