@@ -1,12 +1,13 @@
 import { Controller, Inject, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AudienceResync, RecipientDeleted, RecipientUpserted, SegmentImported, Topics, VisitorIdentified } from '@audx/contracts';
+import { AudienceResync, RecipientDeleted, RecipientUpserted, SegmentChanged, SegmentImported, Topics, VisitorIdentified } from '@audx/contracts';
 import type { ConsumeContext } from '@audx/messaging';
 import { ExportsModule } from './exports/exports.module';
 import { ExportsService } from './exports/exports.service';
 import { ResyncRunner } from './exports/resync-runner';
 import { ChunkIntake } from './imports/chunk-intake';
 import { ImportsModule } from './imports/imports.module';
+import { ListsRepository } from './lists/lists.repository';
 import { RecipientsModule } from './recipients/recipients.module';
 import { RecipientsService } from './recipients/recipients.service';
 import { VisitorsModule } from './visitors/visitors.module';
@@ -20,6 +21,7 @@ import { VisitorsService } from './visitors/visitors.service';
 class IdentityEventsController {
   constructor(
     @Inject(ChunkIntake) private readonly intake: ChunkIntake,
+    @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(RecipientsService) private readonly recipients: RecipientsService,
     @Inject(VisitorsService) private readonly visitors: VisitorsService,
     @Inject(ExportsService) private readonly exports: ExportsService,
@@ -44,6 +46,12 @@ class IdentityEventsController {
   @EventPattern(Topics.visitorIdentified)
   async visitorIdentified(@Payload() link: VisitorIdentified, @Ctx() ctx: ConsumeContext<typeof Topics.visitorIdentified>): Promise<void> {
     await this.visitors.linkOne(ctx.manager, ctx.outbox, ctx.orgId, link);
+  }
+
+  @EventPattern(Topics.segmentChanged)
+  async segmentChanged(@Payload() { name: segmentId, record }: SegmentChanged, @Ctx() ctx: ConsumeContext<typeof Topics.segmentChanged>): Promise<void> {
+    // a deleted segment leaves its lists' labels as they are: labels only ever restrict
+    if (record) await this.lists.setSegmentLabels(ctx.manager, ctx.orgId, segmentId, record.labels, record.asOfSequence);
   }
 
   @EventPattern(Topics.audienceResync)

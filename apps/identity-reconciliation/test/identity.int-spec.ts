@@ -637,6 +637,35 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await fetch(`${a.url}/v1/lists/${seg.listId}`, { method: 'PATCH', headers: { ...reader.headers, 'content-type': 'application/json' }, body: '{"name":"x"}' })).status).toBe(403);
     });
 
+    it('takes a segment\'s new labels from segment.changed; an import accepted before the change cannot bring the old ones back', async () => {
+      const [s1, lateImport, change, s3] = [nextSequence(), nextSequence(), nextSequence(), nextSequence()];
+      const first = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', sequence: s1, segments: [{ segmentId: '43', labels: ['C5'] }], members: [{ userId: visitorId(201), add: ['43'] }] });
+      await a.waitReconciled(first);
+      const list = (await a.listOf('defaultDataSource', '43'))!;
+      expect(list.labels).toEqual(['C5']);
+      await a.ok('PATCH', `/v1/lists/${list.listId}`, { labels: ['I1'] });
+
+      await producers.publish(Topics.segmentChanged, a.orgId, { name: '43', record: { name: 'Loyal', labels: ['C7'], asOfSequence: change } });
+      await waitFor(async () => (await a.ok<{ labels: string[] }>('GET', `/v1/lists/${list.listId}`)).labels.join() === 'C7,I1', { what: 'the new labels on the list' });
+      // another org's segment 43 is another segment
+      expect((await b.listOf('defaultDataSource', '43'))?.labels ?? []).not.toContain('C7');
+
+      const late = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', sequence: lateImport, segments: [{ segmentId: '43', labels: ['C5'] }], members: [{ userId: visitorId(203), add: ['43'] }] });
+      await a.waitReconciled(late);
+      expect(await a.members(list.listId)).toEqual(['s-1', 's-2']);
+      expect((await a.ok<{ labels: string[] }>('GET', `/v1/lists/${list.listId}`)).labels).toEqual(['C7', 'I1']);
+
+      const next = await producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', sequence: s3, segments: [{ segmentId: '43', labels: ['C8'] }], members: [{ userId: visitorId(202), add: ['43'] }] });
+      await a.waitReconciled(next);
+      expect((await a.ok<{ labels: string[] }>('GET', `/v1/lists/${list.listId}`)).labels).toEqual(['C8', 'I1']);
+      // a change older than the labels the list has is ignored
+      const handled = await consumed(a.url, Topics.segmentChanged, 'processed');
+      await producers.publish(Topics.segmentChanged, a.orgId, { name: '43', record: { name: 'Loyal', labels: ['C9'], asOfSequence: change } });
+      await producers.publish(Topics.segmentChanged, a.orgId, { name: '44', record: { name: 'marker', labels: [], asOfSequence: change } });
+      await waitFor(async () => (await consumed(a.url, Topics.segmentChanged, 'processed')) >= handled + 2, { what: 'both changes consumed' });
+      expect((await a.ok<{ labels: string[] }>('GET', `/v1/lists/${list.listId}`)).labels).toEqual(['C8', 'I1']);
+    });
+
     it('refuses open redirects', async () => {
       for (const target of ['https://evil.example.net/', 'javascript:alert(1)', '']) {
         const res = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent(target)}`, { redirect: 'manual' });

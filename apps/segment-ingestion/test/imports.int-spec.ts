@@ -273,6 +273,23 @@ describe('segment-ingestion imports (real HTTP, Kafka, MySQL)', () => {
     expect(got.segments).toEqual([{ segmentId: '71', labels: ['I1'] }]);
   });
 
+  it('publishes a segment\'s labels on segment.changed, with the last import accepted before them', async () => {
+    const before = await json<ImportBody>(await post(a, 'format=aam-outbound', `${vid(30)} 72\n`));
+    const put = await fetch(`${url}/v1/segments/72`, { method: 'PUT', headers: { ...a.headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Loyal', labels: ['C3', 'C3', 'I1'] }) });
+    expect(put.status).toBe(200);
+    const change = await waitFor(() => chunks.segmentChanges.find((c) => c.orgId === a.orgId && c.payload.name === '72'), { what: 'segment.changed for 72' });
+    expect(change.key).toBe(`${a.orgId}/72`);
+    expect(change.payload.record).toMatchObject({ name: 'Loyal', labels: ['C3', 'I1'] });
+    // the import accepted before the change carried the earlier labels: its sequence is covered
+    const [{ seq }] = (await db.query('SELECT seq FROM imports WHERE org_id = ? AND import_id = ?', [a.orgId, before.importId]))[0] as { seq: number }[];
+    expect(change.payload.record!.asOfSequence).toBeGreaterThanOrEqual(Number(seq));
+    // and the next import reads the new labels
+    const after = await json<ImportBody>(await post(a, 'format=aam-outbound', `${vid(31)} 72\n`));
+    const last = await waitFor(() => chunks.chunks(after.importId).find((c) => c.last), { what: 'last chunk' });
+    expect(last.segments).toEqual([{ segmentId: '72', labels: ['C3', 'I1'] }]);
+    expect(last.sequence).toBeGreaterThan(change.payload.record!.asOfSequence);
+  });
+
   it('keeps every org to its own imports, segments and policies', async () => {
     const res = await post(a, 'format=aam-outbound', `${vid(20)} 80\n`);
     const { importId } = await json<ImportBody>(res);

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { SegmentImported, Topics } from '@audx/contracts';
+import { SegmentChanged, SegmentImported, Topics } from '@audx/contracts';
 import { TopicNamer } from '@audx/messaging';
 import { kafkaAuth, testEnv } from '@audx/testing';
 
-/** Collects every `segment.imported` chunk of this run, by import id. */
+/** Collects every `segment.imported` chunk of this run, by import id, and every `segment.changed`. */
 export class ChunkCollector {
   readonly byImport = new Map<string, SegmentImported[]>();
+  /** `segment.changed` events, with their Kafka key and the envelope's org. */
+  readonly segmentChanges: { key: string; orgId: string; payload: SegmentChanged }[] = [];
   private consumer: Consumer | null = null;
 
   async start(): Promise<this> {
@@ -15,10 +17,15 @@ export class ChunkCollector {
     const kafka = new Kafka({ brokers: env.kafkaBrokers.split(','), ...kafkaAuth(), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: namer.group(`collector-${randomUUID()}`) });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: namer.physical(Topics.segmentImported), fromBeginning: true });
+    await this.consumer.subscribe({ topics: [namer.physical(Topics.segmentImported), namer.physical(Topics.segmentChanged)], fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        const payload = JSON.parse(message.value!.toString()).payload as SegmentImported;
+      eachMessage: async ({ topic, message }) => {
+        const envelope = JSON.parse(message.value!.toString()) as { orgId: string; payload: unknown };
+        if (topic === namer.physical(Topics.segmentChanged)) {
+          this.segmentChanges.push({ key: message.key!.toString(), orgId: envelope.orgId, payload: envelope.payload as SegmentChanged });
+          return;
+        }
+        const payload = envelope.payload as SegmentImported;
         const seen = this.byImport.get(payload.importId);
         if (seen) seen.push(payload);
         else this.byImport.set(payload.importId, [payload]);

@@ -94,7 +94,7 @@ describe('contracts', () => {
 
   it('names dead-letter topics and compacted topics', () => {
     expect(dlqOf(Topics.listExported)).toBe('list.exported.dlq');
-    expect(COMPACTED_TOPICS).toEqual(['datasource.changed', 'policy.changed']);
+    expect(COMPACTED_TOPICS).toEqual(['datasource.changed', 'policy.changed', 'segment.changed']);
     expect(isTopicName('segment.imported')).toBe(true);
     expect(isTopicName('segment.imported.dlq')).toBe(false);
   });

@@ -15,6 +15,8 @@ import {
   PolicyChangedSchema,
   datasourceChangedExample,
   policyChangedExample,
+  SegmentChangedSchema,
+  segmentChangedExample,
 } from './payloads/replicated';
 import { SegmentImportedSchema, segmentImportedExample } from './payloads/segment-imported';
 import { SegmentMembershipSchema, segmentMembershipExample } from './payloads/segment-membership';
@@ -116,6 +118,12 @@ export const TopicContracts = {
     schema: PolicyChangedSchema,
     key: (p, orgId) => `${orgId}/${p.name}`,
     example: policyChangedExample,
+  }),
+  [Topics.segmentChanged]: contract({
+    type: 'SegmentChanged',
+    schema: SegmentChangedSchema,
+    key: (p, orgId) => `${orgId}/${p.name}`,
+    example: segmentChangedExample,
   }),
   [Topics.imsTokenRevoked]: contract({
     type: 'TokenRevoked',

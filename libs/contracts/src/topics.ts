@@ -13,6 +13,8 @@ export const Topics = {
   audienceResync: 'audience.resync',
   datasourceChanged: 'datasource.changed',
   policyChanged: 'policy.changed',
+  /** Added 2026-12: a segment's name and data usage labels, so the lists built from it carry the current labels. */
+  segmentChanged: 'segment.changed',
   imsTokenRevoked: 'ims.token.revoked',
 } as const;
 
@@ -21,7 +23,7 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
 
 /** Replicated state: the latest record per key is all that matters; a null value deletes it. */
-export const COMPACTED_TOPICS = [Topics.datasourceChanged, Topics.policyChanged] as const;
+export const COMPACTED_TOPICS = [Topics.datasourceChanged, Topics.policyChanged, Topics.segmentChanged] as const;
 export type CompactedTopic = (typeof COMPACTED_TOPICS)[number];
 
 export function isCompacted(topic: TopicName): topic is CompactedTopic {

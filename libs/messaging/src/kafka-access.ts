@@ -13,12 +13,12 @@ export type ServiceName = 'ims' | 'segment-ingestion' | 'identity-reconciliation
 export const SERVICE_TOPICS: Record<ServiceName, { produces: readonly TopicName[]; consumes: readonly TopicName[] }> = {
   ims: { produces: [Topics.imsTokenRevoked], consumes: [Topics.imsTokenRevoked] },
   'segment-ingestion': {
-    produces: [Topics.segmentImported, Topics.policyChanged],
+    produces: [Topics.segmentImported, Topics.policyChanged, Topics.segmentChanged],
     consumes: [Topics.segmentMembership, Topics.segmentReconciled, Topics.datasourceChanged],
   },
   'identity-reconciliation': {
     produces: [Topics.segmentReconciled, Topics.listUpdated, Topics.listExported, Topics.datasourceChanged],
-    consumes: [Topics.segmentImported, Topics.recipientUpserted, Topics.recipientDeleted, Topics.visitorIdentified, Topics.audienceResync],
+    consumes: [Topics.segmentImported, Topics.recipientUpserted, Topics.recipientDeleted, Topics.visitorIdentified, Topics.audienceResync, Topics.segmentChanged],
   },
   'audience-publication': {
     produces: [Topics.audiencePublished, Topics.audienceResync],

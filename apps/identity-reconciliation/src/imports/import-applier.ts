@@ -211,7 +211,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
       const c = t.skip ? { added: 0, removed: 0 } : (byList.get(t.list.listPk) ?? { added: 0, removed: 0 });
       const size = await this.lists.updateAfterImport(manager, t.list.listPk, {
         sizeDelta: c.added - c.removed,
-        labels: !t.skip && S >= t.list.labelsSequence ? t.labels : undefined,
+        // strictly later: labels set by segment.changed as of import S already supersede what S carried
+        labels: !t.skip && S > t.list.labelsSequence ? t.labels : undefined,
         sequence: S,
         replaced: imp.mode === 'full' && !t.skip,
       });

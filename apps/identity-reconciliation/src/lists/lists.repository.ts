@@ -67,6 +67,23 @@ export class ListsRepository {
     return (await this.find(manager, orgId, listId, true))!;
   }
 
+  /**
+   * A segment's labels changed (segment.changed): every list of that segment takes them, unless an
+   * import accepted after the change (sequence > asOf) already gave it labels. Answers the lists changed.
+   */
+  async setSegmentLabels(manager: EntityManager, orgId: string, segmentId: string, labels: string[], asOf: number): Promise<number> {
+    return affected(
+      await manager.query('UPDATE lists SET labels = ?, labels_sequence = ?, updated_at = ? WHERE org_id = ? AND segment_id = ? AND labels_sequence <= ?', [
+        JSON.stringify([...new Set(labels)].sort()),
+        asOf,
+        new Date(),
+        orgId,
+        segmentId,
+        asOf,
+      ]),
+    );
+  }
+
   /** Renames a list and/or replaces the labels set on it (its segment's labels stay). */
   async update(manager: EntityManager, listPk: string, patch: { name?: string; ownLabels?: string[] }): Promise<void> {
     const sets = ['updated_at = ?'];

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Inject, Param, Put, Query } from '@nestjs/common
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
-import { SegmentIdSchema } from '@audx/contracts';
-import { Errors, ZodBody, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { SegmentIdSchema, Topics } from '@audx/contracts';
+import { Errors, ServiceRuntime, ZodBody, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
 import { SegmentsRepository } from './segments.repository';
 
 const LabelSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'labels are 1 to 32 letters, digits, _ or -');
@@ -12,14 +12,21 @@ const PutSegmentSchema = z.object({ name: z.string().trim().min(1).max(255), lab
 @ApiTags('segments')
 @Controller('v1/segments')
 export class SegmentsController {
-  constructor(@Inject(SegmentsRepository) private readonly segments: SegmentsRepository) {}
+  constructor(
+    @Inject(SegmentsRepository) private readonly segments: SegmentsRepository,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+  ) {}
 
   @Put(':segmentId')
   @RequireScope(Scopes.configWrite)
-  @ApiOperation({ summary: "Store a segment's name and data usage labels" })
+  @ApiOperation({ summary: "Store a segment's name and data usage labels (published on segment.changed: the lists built from it take them)" })
   async put(@OrgId() orgId: string, @Param('segmentId') segmentId: string, @Body(new ZodBody(PutSegmentSchema)) body: z.infer<typeof PutSegmentSchema>) {
     if (!SegmentIdSchema.safeParse(segmentId).success) throw Errors.badRequest('segmentId: must be numeric');
-    await this.segments.upsert(orgId, segmentId, body.name, [...new Set(body.labels)]);
+    const labels = [...new Set(body.labels)];
+    await this.runtime.transaction(async (manager, outbox) => {
+      await this.segments.upsert(manager, orgId, segmentId, body.name, labels);
+      outbox.add(Topics.segmentChanged, orgId, { name: segmentId, record: { name: body.name, labels, asOfSequence: await this.segments.lastImportSequence(manager) } });
+    });
     return this.segments.find(orgId, segmentId);
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 export interface SegmentView {
   segmentId: string;
@@ -12,11 +12,20 @@ export interface SegmentView {
 export class SegmentsRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  async upsert(orgId: string, segmentId: string, name: string, labels: string[]): Promise<void> {
-    await this.db.query(
+  async upsert(manager: EntityManager, orgId: string, segmentId: string, name: string, labels: string[]): Promise<void> {
+    await manager.query(
       'INSERT INTO segments (org_id, segment_id, name, labels) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), labels = VALUES(labels)',
       [orgId, segmentId, name, JSON.stringify(labels)],
     );
+  }
+
+  /**
+   * The last import accepted so far (any org). Locked to the end of the index: an import accepted
+   * meanwhile waits for this transaction, so it reads the labels stored now.
+   */
+  async lastImportSequence(manager: EntityManager): Promise<number> {
+    const [row] = (await manager.query('SELECT seq FROM imports ORDER BY seq DESC LIMIT 1 FOR UPDATE')) as { seq: string | number }[];
+    return Number(row?.seq ?? 0);
   }
 
   async find(orgId: string, segmentId: string): Promise<SegmentView | null> {

@@ -40,6 +40,26 @@ export const PolicyChangedSchema = z.object({
 });
 export type PolicyChanged = z.infer<typeof PolicyChangedSchema>;
 
+/**
+ * `segment.changed`: a segment's metadata as segment-ingestion stores it (`name` is the segment id,
+ * the key's name). `asOfSequence`: the last import accepted before the change; imports up to it
+ * carried the earlier labels, so their late apply must not bring those back.
+ */
+export const SegmentChangedSchema = z.object({
+  name: z.string().regex(/^[0-9]{1,19}$/, 'a segment id'),
+  deleted: z.boolean().optional(),
+  record: z
+    .object({
+      name: z.string().min(1).max(255),
+      labels: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)).max(100),
+      asOfSequence: z.number().int().min(0),
+    })
+    .nullable(),
+});
+export type SegmentChanged = z.infer<typeof SegmentChangedSchema>;
+
+export const segmentChangedExample: SegmentChanged = { name: '5000123', record: { name: 'Cart abandoners', labels: ['C2', 'I1'], asOfSequence: 4711 } };
+
 export const datasourceChangedExample: DatasourceChanged = {
   name: 'crmHashedEmail',
   record: {
@@ -64,7 +84,7 @@ export const policyChangedExample: PolicyChanged = {
   },
 };
 
-/** What a deletion on `datasource.changed` or `policy.changed` means to a replica. */
+/** What a deletion on a compacted topic (`datasource.changed`, `policy.changed`, `segment.changed`) means to a replica. */
 export interface ReplicatedDeletion {
   orgId: string;
   payload: { name: string; deleted: true; record: null };
