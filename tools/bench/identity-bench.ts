@@ -29,6 +29,8 @@ import { ChangeLogRepository } from '../../apps/identity-reconciliation/src/chan
 import { ExportsService } from '../../apps/identity-reconciliation/src/exports/exports.service';
 import { ExportsRepository } from '../../apps/identity-reconciliation/src/exports/exports.repository';
 import { SharesRepository } from '../../apps/identity-reconciliation/src/exports/shares.repository';
+import { ShareRequestsRepository } from '../../apps/identity-reconciliation/src/exports/share-requests.repository';
+import { ShareRequestSignal } from '../../apps/identity-reconciliation/src/exports/share-request.signal';
 import { ExportSender } from '../../apps/identity-reconciliation/src/exports/export-sender';
 import { ImportApplier } from '../../apps/identity-reconciliation/src/imports/import-applier';
 import { ImportApplyRepository } from '../../apps/identity-reconciliation/src/imports/import-apply.repository';
@@ -91,7 +93,7 @@ async function main() {
   const stager = new ImportStager(imports, dataSources, work, logger);
   const applier = new ImportApplier(runtime, imports, lists, work, changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
-  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
+  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), new ShareRequestsRepository(), new ShareRequestSignal(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {
@@ -144,7 +146,7 @@ async function main() {
     await baseline(dataSource);
 
     const [{ list_id: listId }] = await dataSource.query('SELECT list_id FROM lists WHERE org_id = ? AND segment_id = ?', [ORG, '24']);
-    const exportSecs = await timed(() => exportsService.share(ORG, listId, { dataSource: dsName, mode: 'full' }));
+    const exportSecs = await timed(() => exportsService.shareNow(ORG, listId, { dataSource: dsName, mode: 'full' }));
     report('identity.shareList', { members: written, seconds: exportSecs, membersPerSecond: Math.round(written / exportSecs) });
 
     await runImport('fullReplacement', 2, 4);

@@ -111,6 +111,36 @@ describe('identity-reconciliation killed mid-import', () => {
     expect(await client.unmatched(importId)).toHaveLength(10);
   });
 
+  it('makes after a restart, once, a share asked for before the crash; a request whose list is gone fails with that reason', async () => {
+    await client.upsertRecipients(Array.from({ length: 5 }, (_, i) => ({ recipientId: `sh-${i}` })));
+    await client.linkVisitors(Array.from({ length: 5 }, (_, i) => ({ visitorId: visitorId(600 + i), recipientId: `sh-${i}` })));
+    const list = await client.ok<{ listId: string }>('POST', '/v1/lists', { name: 'shared across a crash', recipientIds: Array.from({ length: 5 }, (_, i) => `sh-${i}`) }, [201]);
+    await service.kill();
+    // answered 202, then the process died before the runner took the request
+    const exportId = `exp_crash${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const gone = `exp_gone${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const body = JSON.stringify({ dataSource: 'defaultDataSource', mode: 'incremental' });
+    await db.query('INSERT INTO share_requests (org_id, export_id, list_id, body, created_at) VALUES (?, ?, ?, ?, NOW(3)), (?, ?, ?, ?, NOW(3))', [
+      client.orgId, exportId, list.listId, body,
+      client.orgId, gone, 'lst_nosuchlist', body,
+    ]);
+    await service.start();
+
+    const share = await waitFor(async () => {
+      const r = await client.ok<{ status: string; members: number; withIdentifier: number }>('GET', `/v1/shares/${exportId}`);
+      return r.status === 'emitted' ? r : undefined;
+    }, { timeoutMs: 60000, what: 'the share made after the restart' });
+    expect(share).toMatchObject({ members: 5, withIdentifier: 5 });
+    const failed = await waitFor(async () => {
+      const r = await client.ok<{ status: string; failure?: string }>('GET', `/v1/shares/${gone}`);
+      return r.status === 'failed' ? r : undefined;
+    }, { what: 'the request for a missing list failed' });
+    expect(failed.failure).toBe('list not found');
+    const [counts] = await db.query('SELECT (SELECT COUNT(*) FROM share_requests WHERE org_id = ? AND export_id = ?) AS waiting, (SELECT COUNT(*) FROM exports WHERE org_id = ? AND export_id = ?) AS made', [client.orgId, exportId, client.orgId, exportId]);
+    const { waiting, made } = (counts as { waiting: string; made: string }[])[0];
+    expect([Number(waiting), Number(made)]).toEqual([0, 1]);
+  });
+
   it('seals at boot the AES keys an earlier version stored in plain, and still matches with them', async () => {
     const key = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
     const iv = 'f0e0d0c0b0a090807060504030201000';

@@ -4,6 +4,12 @@
  * chunk has not arrived yet from one that does not exist.
  */
 export interface ShareRecord {
+  /**
+   * `preparing`: asked for, not made yet (figures 0); `emitted`: its chunks are on list.exported;
+   * `failed`: could not be made (`failure` says why). Absent from an older identity-reconciliation: emitted.
+   */
+  status?: 'preparing' | 'emitted' | 'failed';
+  failure?: string;
   exportId: string;
   listId: string;
   dataSource: string;

@@ -10,7 +10,7 @@ export class ExportsController {
   constructor(@Inject(ExportsService) private readonly exports: ExportsService) {}
 
   @Get(':exportId')
-  @ApiOperation({ summary: 'Status and account of an export: members, complement, blocked, delta, policy violations (receiving until its chunks are in)' })
+  @ApiOperation({ summary: 'Status and account of an export: members, complement, blocked, delta, policy violations (preparing while identity-reconciliation makes the share, receiving until its chunks are in)' })
   get(
     @OrgId() orgId: string,
     @Param('exportId') exportId: string,

@@ -8,6 +8,7 @@ import type { ShareLookup } from './share-lookup';
 const ORG = 'ABCDEF0123456789ABCDEF01@AdobeOrg';
 const caller = { authorization: 'Bearer t', 'x-api-key': 'c', 'x-gw-ims-org-id': ORG };
 const share: ShareRecord = {
+  status: 'emitted',
   exportId: 'exp_1',
   listId: 'lst_1',
   dataSource: 'defaultDataSource',
@@ -44,6 +45,16 @@ describe('ExportsService.get', () => {
       chunks: { received: 0, expected: 3 },
     });
     expect(lookup.find).toHaveBeenCalledWith('exp_1', caller);
+  });
+
+  it('answers preparing for a share asked for and not made yet, and failed with the reason for one that could not be made', async () => {
+    const preparing = service([null, null], { ...share, status: 'preparing', chunks: 0, members: 0, withIdentifier: 0, complement: 0, blocked: 0 });
+    expect(await preparing.sut.get(ORG, 'exp_1', caller)).toMatchObject({ status: 'preparing', version: null, error: null, chunks: { received: 0, expected: 0 } });
+    const failed = service([null, null], { ...share, status: 'failed', failure: 'list not found' });
+    expect(await failed.sut.get(ORG, 'exp_1', caller)).toMatchObject({ status: 'failed', error: 'list not found' });
+    // an identity-reconciliation that predates the status: the share was emitted
+    const { status: _omitted, ...older } = share;
+    expect(await service([null, null], older).sut.get(ORG, 'exp_1', caller)).toMatchObject({ status: 'receiving' });
   });
 
   it('answers 404 when identity-reconciliation knows no such share of the org (or cannot say)', async () => {

@@ -33,14 +33,15 @@ export function exportView(e: ExportRow) {
   };
 }
 
-/** An export shared a moment ago whose first chunk is still on its way: receiving, nothing in yet. */
+/** An export identity-reconciliation is still making (preparing), could not make (failed), or whose first chunk is on its way (receiving). */
 export function pendingExportView(orgId: string, s: ShareRecord) {
   return {
     exportId: s.exportId,
     listId: s.listId,
     dataSource: s.dataSource,
     mode: s.mode,
-    status: 'receiving' as const,
+    // asked for and not made yet, made and on its way, or given up by identity-reconciliation
+    status: s.status === 'preparing' ? ('preparing' as const) : s.status === 'failed' ? ('failed' as const) : ('receiving' as const),
     audienceId: audienceIdOf({ orgId, dataSource: s.dataSource, segmentId: s.segmentId, audienceName: s.audienceName, listId: s.listId }),
     version: null,
     members: s.members,
@@ -54,7 +55,7 @@ export function pendingExportView(orgId: string, s: ShareRecord) {
     removed: null,
     policyViolations: [],
     chunks: { received: 0, expected: s.chunks },
-    error: null,
+    error: s.status === 'failed' ? (s.failure ?? 'the share could not be made') : null,
     createdAt: s.createdAt,
     finishedAt: null,
   };

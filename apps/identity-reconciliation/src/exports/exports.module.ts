@@ -4,14 +4,17 @@ import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
 import { ExportsService } from './exports.service';
 import { ResyncRunner } from './resync-runner';
+import { ShareRequestRunner } from './share-request-runner';
+import { ShareRequestSignal } from './share-request.signal';
+import { ShareRequestsRepository } from './share-requests.repository';
 import { SharesController } from './shares.controller';
 import { SharesRepository } from './shares.repository';
 
-/** Shares: the delta or snapshot of a list's identifiers, its streaming to `list.exported`, and resyncs. */
+/** Shares: requested, then made in the background (the delta or snapshot of a list's identifiers), streamed to `list.exported`; resyncs. */
 @Module({
   imports: [DataSourcesModule],
   controllers: [SharesController],
-  providers: [ExportsService, ExportsRepository, SharesRepository, ExportSender, ResyncRunner],
+  providers: [ExportsService, ExportsRepository, SharesRepository, ExportSender, ResyncRunner, ShareRequestsRepository, ShareRequestSignal, ShareRequestRunner],
   exports: [ExportsService, ResyncRunner],
 })
 export class ExportsModule {}

@@ -14,6 +14,8 @@ import { ListsRepository } from '../lists/lists.repository';
 import { ExportChunkWriter, type ChunkTotals } from './export-chunk-writer';
 import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
+import { ShareRequestsRepository } from './share-requests.repository';
+import { ShareRequestSignal } from './share-request.signal';
 import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-resolver';
 import { MemberContribution, SHARE_CANDIDATES, ShareCounts, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
 
@@ -39,6 +41,8 @@ export class ExportsService {
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(ExportsRepository) private readonly exports: ExportsRepository,
     @Inject(SharesRepository) private readonly shares: SharesRepository,
+    @Inject(ShareRequestsRepository) private readonly requests: ShareRequestsRepository,
+    @Inject(ShareRequestSignal) private readonly signal: ShareRequestSignal,
     @Inject(ExportSender) private readonly sender: ExportSender,
     @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
@@ -46,9 +50,34 @@ export class ExportsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /**
+   * `POST /v1/lists/{id}/share`: checks what can be refused at once (404 list, 422 data source),
+   * records the request and answers its export id; the ShareRequestRunner makes the share.
+   */
   async share(orgId: string, listId: string, body: ShareListDto): Promise<{ exportId: string }> {
+    const exportId = newExportId();
+    await this.runtime.transaction(async (manager, outbox) => {
+      if (!(await this.lists.find(manager, orgId, listId))) throw Errors.notFound('list');
+      if (!(await this.dataSources.resolve(manager, orgId, body.dataSource, outbox))) throw Errors.unprocessable(`dataSource: ${body.dataSource} does not exist`);
+      await this.requests.add(manager, { orgId, exportId, listId, body });
+    });
+    this.signal.requested();
+    return { exportId };
+  }
+
+  /**
+   * Makes a share now, in ONE transaction. `claim` runs first in it (false: another replica makes
+   * this share, nothing is done) and `done` last (the request leaves with the commit).
+   */
+  async shareNow(
+    orgId: string,
+    listId: string,
+    body: ShareListDto,
+    request: { exportId?: string; claim?: (m: EntityManager) => Promise<boolean>; done?: (m: EntityManager) => Promise<void> } = {},
+  ): Promise<{ exportId: string } | null> {
     const started = Date.now();
     const result = await this.runtime.transaction(async (manager, outbox) => {
+      if (request.claim && !(await request.claim(manager))) return null;
       // READ COMMITTED: the whole-list reads take no row locks (writers of the list go on), and
       // every change up to this clock is visible to them
       const clock = await this.changes.committedClock(manager, orgId);
@@ -58,7 +87,7 @@ export class ExportsService {
       const ds = await this.dataSources.resolve(manager, orgId, body.dataSource, outbox);
       if (!ds) throw Errors.unprocessable(`dataSource: ${body.dataSource} does not exist`);
       const matcher = matcherOf(ds);
-      const exportId = newExportId();
+      const exportId = request.exportId ?? newExportId();
       const segmentId = body.segmentId ?? null;
       const audienceName = body.audienceName ?? null;
       const target = await this.shares.lockTarget(manager, orgId, audienceIdOf({ orgId, dataSource: ds.name, segmentId, audienceName, listId: list.listId }));
@@ -120,11 +149,13 @@ export class ExportsService {
         steps.lap('chunks');
         await this.shares.saveTarget(manager, target.targetPk, exportId, clock.clock, counts);
         await this.exports.insert(manager, { orgId, exportId, listId: list.listId, dataSource: ds.name, segmentId, audienceName, mode: body.mode, chunks, ...totals });
+        if (request.done) await request.done(manager);
         return { exportId, chunks, base, scope, ...totals, stepsMs: steps.laps };
       } finally {
         await this.shares.closeWork(manager);
       }
     }, 'READ COMMITTED');
+    if (!result) return null;
     this.sender.wake();
     this.logger.info({ ...result, ms: Date.now() - started }, result.base ? 'list exported as a delta' : 'list exported');
     return { exportId: result.exportId };
@@ -179,9 +210,11 @@ export class ExportsService {
   /** One share of the org (audience-publication asks, to tell "not arrived yet" from "no such export"). */
   async find(orgId: string, exportId: string): Promise<ShareRecord> {
     if (exportId.length > 40) throw Errors.notFound('export');
-    const r = await this.exports.find(this.runtime.dataSource.manager, orgId, exportId);
-    if (!r) throw Errors.notFound('export');
+    const manager = this.runtime.dataSource.manager;
+    const r = await this.exports.find(manager, orgId, exportId);
+    if (!r) return this.requested(orgId, exportId);
     return {
+      status: 'emitted',
       exportId: r.export_id,
       listId: r.list_id,
       dataSource: r.data_source,
@@ -194,6 +227,28 @@ export class ExportsService {
       complement: Number(r.complement),
       blocked: Number(r.blocked),
       createdAt: new Date(r.created_at).toISOString(),
+    };
+  }
+
+  /** A share asked for and not made yet ('preparing'), or that could not be made ('failed', with the reason). */
+  private async requested(orgId: string, exportId: string): Promise<ShareRecord> {
+    const q = await this.requests.find(this.runtime.dataSource.manager, orgId, exportId);
+    if (!q) throw Errors.notFound('export');
+    return {
+      status: q.failedReason ? 'failed' : 'preparing',
+      ...(q.failedReason ? { failure: q.failedReason } : {}),
+      exportId,
+      listId: q.listId,
+      dataSource: q.body.dataSource,
+      segmentId: q.body.segmentId ?? null,
+      audienceName: q.body.audienceName ?? null,
+      mode: q.body.mode,
+      chunks: 0,
+      members: 0,
+      withIdentifier: 0,
+      complement: 0,
+      blocked: 0,
+      createdAt: q.createdAt.toISOString(),
     };
   }
 }

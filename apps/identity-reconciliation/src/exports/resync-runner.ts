@@ -43,7 +43,8 @@ export class ResyncRunner implements OnApplicationBootstrap, OnModuleDestroy {
     for (const r of await this.shares.pendingResyncs(this.runtime.dataSource.manager, 10)) {
       if (this.loop.isStopped) return;
       try {
-        const { exportId } = await this.exports.share(r.orgId, r.listId, { dataSource: r.dataSource, segmentId: r.segmentId, audienceName: r.audienceName, mode: 'incremental' });
+        // made at once, not requested: the share clears the resync request in its own transaction
+        const { exportId } = (await this.exports.shareNow(r.orgId, r.listId, { dataSource: r.dataSource, segmentId: r.segmentId, audienceName: r.audienceName, mode: 'incremental' }))!;
         this.resyncs.inc({ outcome: 'shared' });
         this.logger.info({ audienceId: r.audienceId, listId: r.listId, exportId }, 'audience resynced with the whole list');
       } catch (err) {
