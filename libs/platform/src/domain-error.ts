@@ -22,3 +22,17 @@ export const Errors = {
   tooManyRequests: (message: string) => new DomainError('too_many_requests', message, 429),
   unavailable: (message: string) => new DomainError('unavailable', message, 503),
 };
+
+/**
+ * What a log line may say about an error on a data path: a DomainError's own sentence (written
+ * for clients), else only the error's kind and code. Driver and parser messages can quote the
+ * values they choked on (an identifier, an email), which logs must never carry.
+ */
+export function loggableError(err: unknown): string {
+  if (err instanceof DomainError) return err.message;
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' || typeof code === 'number' ? `${err.name} (${code})` : err.name;
+  }
+  return typeof err;
+}

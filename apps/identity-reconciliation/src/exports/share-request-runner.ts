@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BackgroundLoop, isTransientError } from '@audx/messaging';
-import { DomainError, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { DomainError, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
 import { ExportsService } from './exports.service';
 import { ShareRequest, ShareRequestsRepository } from './share-requests.repository';
 import { ShareRequestSignal } from './share-request.signal';
@@ -71,7 +71,7 @@ export class ShareRequestRunner implements OnApplicationBootstrap, OnModuleDestr
       if (!final && isTransientError(err)) throw err; // the loop backs off; nothing counted
       const reason = final ? (err as DomainError).message : INTERNAL;
       const failed = await this.requests.failed(this.runtime.dataSource.manager, r.requestPk, reason, final, MAX_ATTEMPTS);
-      this.logger[failed ? 'error' : 'warn']({ orgId: r.orgId, exportId: r.exportId, err: err instanceof Error ? err.message : String(err), failed }, failed ? 'a share could not be made' : 'making a share failed; will retry');
+      this.logger[failed ? 'error' : 'warn']({ orgId: r.orgId, exportId: r.exportId, err: loggableError(err), failed }, failed ? 'a share could not be made' : 'making a share failed; will retry');
       if (failed) this.outcomes.inc({ outcome: 'failed' });
     }
   }

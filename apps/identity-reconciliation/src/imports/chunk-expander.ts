@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { Logger } from 'pino';
 import type { SegmentImported } from '@audx/contracts';
 import { BackgroundLoop, isTransientError } from '@audx/messaging';
-import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime } from '@audx/platform';
+import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
 import type { IdentityConfig } from '../config';
 import { ChunkInboxRepository } from './chunk-inbox.repository';
 import { ImportApplier } from './import-applier';
@@ -88,7 +88,8 @@ export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
       const reason = err instanceof Error ? err.message : String(err);
       const parked = await this.inbox.failed(manager, takenId, reason, MAX_ATTEMPTS);
       if (!parked) throw err; // the loop backs off before the next attempt
-      this.logger.error({ orgId: org.orgId, inboxId: takenId, err: reason }, 'an import chunk could not be staged: parked');
+      // the reason stays in the row for an operator; the log says only what kind of error it was
+      this.logger.error({ orgId: org.orgId, inboxId: takenId, err: loggableError(err) }, 'an import chunk could not be staged: parked');
       return true;
     }
   }
