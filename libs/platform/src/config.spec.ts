@@ -27,3 +27,26 @@ describe('Kafka security settings', () => {
     expect(problems({ KAFKA_SSL: 'yes' })[0]).toMatch(/^KAFKA_SSL: /);
   });
 });
+
+describe('IMS_URL in production', () => {
+  const problems = (env: NodeJS.ProcessEnv) => {
+    try {
+      loadConfig(BaseEnvSchema, env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('refuses plain http outside loopback: the keys that verify every token come from it', () => {
+    expect(problems({ NODE_ENV: 'production', IMS_URL: 'http://ims:4100' })).toEqual([expect.stringMatching(/^IMS_URL: must be https in production/)]);
+    expect(problems({ IMS_URL: 'http://10.0.0.7:4100' })).toHaveLength(1); // unset NODE_ENV is production
+  });
+
+  it('takes https anywhere, http on loopback, and anything outside production', () => {
+    for (const IMS_URL of ['https://ims.example.com', 'http://127.0.0.1:4100', 'http://localhost:4100', 'http://[::1]:4100']) {
+      expect(problems({ NODE_ENV: 'production', IMS_URL })).toEqual([]);
+    }
+    expect(problems({ NODE_ENV: 'development', IMS_URL: 'http://ims:4100' })).toEqual([]);
+  });
+});

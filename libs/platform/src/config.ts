@@ -10,9 +10,23 @@ export class ConfigError extends Error {
 /** Validates the environment once; `process.env` is read nowhere else. */
 export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
-  const problems = result.success ? kafkaSecurityProblems(result.data as Partial<BaseConfig>) : result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  const problems = result.success
+    ? [...kafkaSecurityProblems(result.data as Partial<BaseConfig>), ...productionProblems(result.data as Partial<BaseConfig>)]
+    : result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(problems);
+}
+
+/**
+ * In production the keys that verify every token are fetched over TLS: an `http` IMS_URL is
+ * accepted only on loopback (a sidecar or the same machine), where nobody on the path can swap them.
+ */
+function productionProblems(c: Partial<BaseConfig>): string[] {
+  if (c.NODE_ENV !== 'production' || !c.IMS_URL) return [];
+  const url = new URL(c.IMS_URL);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return url.protocol === 'http:' && !loopback ? [`IMS_URL: must be https in production (the keys that verify every token come from it); http only on loopback, got ${url.origin}`] : [];
 }
 
 /** SASL needs both halves of its credentials, and credentials without a mechanism would be silently unused. */
