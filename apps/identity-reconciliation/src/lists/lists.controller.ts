@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
-import { ZodBody } from '@audx/platform';
+import { Errors, ZodBody } from '@audx/platform';
 import { ExportsService } from '../exports/exports.service';
 import {
   CreateListBody,
@@ -18,7 +18,20 @@ import {
   ShareListDto,
   ShareListSchema,
 } from './lists.dto';
+import type { ListFilter } from './lists.repository';
 import { ListsService } from './lists.service';
+
+/** The filters of GET /v1/lists: each given once, as text (a repeated or empty one is a 400). */
+function listFilter(raw: Record<keyof ListFilter, unknown>): ListFilter {
+  const out: ListFilter = {};
+  for (const key of Object.keys(raw) as (keyof ListFilter)[]) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length === 0 || v.length > 255) throw Errors.badRequest(`${key}: give it once, 1 to 255 characters`);
+    out[key] = v;
+  }
+  return out;
+}
 
 @ApiTags('lists')
 @Controller('v1/lists')
@@ -32,9 +45,19 @@ export class ListsController {
   @RequireScope(Scopes.read)
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'name', required: false, description: 'exact name' })
+  @ApiQuery({ name: 'segmentId', required: false })
+  @ApiQuery({ name: 'dataSource', required: false })
   @ApiOkResponse({ type: ListPage })
-  list(@OrgId() orgId: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<ListPage> {
-    return this.lists.list(orgId, after, limit);
+  list(
+    @OrgId() orgId: string,
+    @Query('after') after?: string,
+    @Query('limit') limit?: string,
+    @Query('name') name?: unknown,
+    @Query('segmentId') segmentId?: unknown,
+    @Query('dataSource') dataSource?: unknown,
+  ): Promise<ListPage> {
+    return this.lists.list(orgId, after, limit, listFilter({ name, segmentId, dataSource }));
   }
 
   @Get(':listId')

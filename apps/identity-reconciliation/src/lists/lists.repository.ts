@@ -22,6 +22,12 @@ export interface ListRecord {
   updatedAt: Date;
 }
 
+export interface ListFilter {
+  name?: string;
+  segmentId?: string;
+  dataSource?: string;
+}
+
 interface Row {
   list_pk: string;
   org_id: string;
@@ -48,12 +54,24 @@ export class ListsRepository {
     return found.length ? toRecord(found[0]) : null;
   }
 
-  async page(manager: EntityManager, orgId: string, afterPk: string | null, limit: number): Promise<ListRecord[]> {
-    const found = await rows<Row>(
-      manager,
-      `SELECT ${COLUMNS} FROM lists WHERE org_id = ?${afterPk !== null ? ' AND list_pk > ?' : ''} ORDER BY list_pk LIMIT ?`,
-      afterPk !== null ? [orgId, afterPk, limit] : [orgId, limit],
-    );
+  /** A page of the org's lists in creation order, filtered by exact name, segment and data source when given. */
+  async page(manager: EntityManager, orgId: string, afterPk: string | null, limit: number, filter: ListFilter = {}): Promise<ListRecord[]> {
+    const where = ['org_id = ?'];
+    const params: unknown[] = [orgId];
+    if (afterPk !== null) {
+      where.push('list_pk > ?');
+      params.push(afterPk);
+    }
+    for (const [column, value] of [
+      ['name', filter.name],
+      ['segment_id', filter.segmentId],
+      ['data_source', filter.dataSource],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    const found = await rows<Row>(manager, `SELECT ${COLUMNS} FROM lists WHERE ${where.join(' AND ')} ORDER BY list_pk LIMIT ?`, [...params, limit]);
     return found.map(toRecord);
   }
 

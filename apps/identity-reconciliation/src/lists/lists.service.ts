@@ -5,7 +5,7 @@ import { ChangeLog } from '../changes/change-log';
 import { RecipientsRepository } from '../recipients/recipients.repository';
 import { compileListQuery } from './list-query';
 import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, PatchListDto, listView } from './lists.dto';
-import { ListRecord, ListsRepository } from './lists.repository';
+import { ListFilter, ListRecord, ListsRepository } from './lists.repository';
 
 @Injectable()
 export class ListsService {
@@ -16,10 +16,10 @@ export class ListsService {
     @Inject(ChangeLog) private readonly changes: ChangeLog,
   ) {}
 
-  async list(orgId: string, after: string | undefined, limit: string | undefined): Promise<ListPage> {
+  async list(orgId: string, after: string | undefined, limit: string | undefined, filter: ListFilter = {}): Promise<ListPage> {
     const take = parseLimit(limit, 100, 1000);
     const cursor = decodeCursor(after, 1);
-    const found = await this.lists.page(this.runtime.dataSource.manager, orgId, cursor ? String(cursor[0]) : null, take);
+    const found = await this.lists.page(this.runtime.dataSource.manager, orgId, cursor ? String(cursor[0]) : null, take, filter);
     return { items: found.map(listView), next: found.length === take ? encodeCursor([found[found.length - 1].listPk]) : null };
   }
 

@@ -24,6 +24,11 @@ describe('tracking link signatures', () => {
     expect(signatureMatches([randomBytes(32)], claims, sig)).toBe(false);
     expect(signatureMatches([key], claims, sig.slice(0, -2))).toBe(false);
     expect(signatureMatches([key], claims, '')).toBe(false);
+    // another last character can decode to the same bytes: only the canonical text is the link's
+    const last = sig[sig.length - 1];
+    const twin = `${sig.slice(0, -1)}${String.fromCharCode(last.charCodeAt(0) + 1)}`;
+    expect(Buffer.from(twin, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);
+    expect(signatureMatches([key], claims, twin)).toBe(false);
     const shifted = linkSignature(key, { ...claims, recipientId: 'r-1", "https', target: '//www.example.com/offer?id=1' });
     expect(shifted).not.toBe(sig);
   });

@@ -14,11 +14,14 @@ export function linkSignature(secret: Buffer, c: LinkClaims): string {
   return createHmac('sha256', secret).update(JSON.stringify(['audx-link-v1', c.orgId, c.recipientId, c.target, c.exp])).digest('base64url');
 }
 
-/** Whether `sig` is the signature of the claims under one of `secrets` (compared in constant time). */
+/**
+ * Whether `sig` is the signature of the claims under one of `secrets`, compared as text in constant
+ * time: only the canonical encoding matches (base64 tolerates other last characters for the same bytes).
+ */
 export function signatureMatches(secrets: readonly Buffer[], c: LinkClaims, sig: string): boolean {
-  const given = Buffer.from(sig, 'base64url');
+  const given = Buffer.from(sig, 'utf8');
   return secrets.some((secret) => {
-    const expected = Buffer.from(linkSignature(secret, c), 'base64url');
+    const expected = Buffer.from(linkSignature(secret, c), 'utf8');
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
 }
