@@ -679,6 +679,44 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await a.request('GET', '/v1/lists?segmentId=')).status).toBe(400);
     });
 
+    it('adds and removes members of a list made by hand, reports every line, and its next share follows', async () => {
+      const hand = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'edited by hand', recipientIds: ['s-1'] }, [201]);
+      const lines = (ids: unknown[]) => ids.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n');
+      const added = await a.ok(
+        'POST',
+        `/v1/lists/${hand.listId}/members`,
+        lines([{ recipientId: 's-2' }, { recipientId: 'nobody' }, 'not json', { recipient: 's-3' }, { recipientId: 's-2' }, { recipientId: 's-1' }]),
+      );
+      expect(added).toEqual({
+        received: 6,
+        added: 1,
+        rejected: 3,
+        errors: [
+          { line: 2, reason: 'recipient nobody not found' },
+          { line: 3, reason: 'not valid JSON' },
+          { line: 4, reason: expect.stringContaining('recipientId') },
+        ],
+      });
+      expect(await a.members(hand.listId)).toEqual(['s-1', 's-2']);
+
+      const share = async () => {
+        const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${hand.listId}/share`, { dataSource: 'defaultDataSource' }, [202]);
+        const [last] = await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === exportId && p.last);
+        return last.payload.totals!;
+      };
+      expect(await share()).toMatchObject({ members: 2 });
+      expect(await a.ok('DELETE', `/v1/lists/${hand.listId}/members`, lines([{ recipientId: 's-1' }, { recipientId: 's-3' }]))).toMatchObject({ received: 2, removed: 1, rejected: 0 });
+      expect(await a.members(hand.listId)).toEqual(['s-2']);
+      expect(await share()).toMatchObject({ members: 1 });
+      // a removed member comes back
+      expect(await a.ok('POST', `/v1/lists/${hand.listId}/members`, lines([{ recipientId: 's-1' }]))).toMatchObject({ added: 1 });
+      expect((await a.ok<{ size: number }>('GET', `/v1/lists/${hand.listId}`)).size).toBe(2);
+
+      const seg = (await a.listOf('defaultDataSource', '41'))!;
+      expect((await a.request('POST', `/v1/lists/${seg.listId}/members`, lines([{ recipientId: 's-1' }]))).status).toBe(409);
+      expect((await b.request('POST', `/v1/lists/${hand.listId}/members`, lines([{ recipientId: 's-1' }]))).status).toBe(404);
+    });
+
     it('refuses open redirects', async () => {
       for (const target of ['https://evil.example.net/', 'javascript:alert(1)', '']) {
         const res = await fetch(`${a.url}/r/s-1?url=${encodeURIComponent(target)}`, { redirect: 'manual' });

@@ -6,7 +6,7 @@ export interface NdjsonBatchWrite<T> {
   limits: NdjsonLimits;
   batchSize: number;
   /** One line's item, or the reason it is rejected (reported with its line number). */
-  parse: (text: string) => T | { error: string };
+  parse: (text: string, line: number) => T | { error: string };
   /** Writes one batch durably (its own transaction). */
   write: (items: T[]) => Promise<void>;
 }
@@ -35,7 +35,7 @@ export async function writeNdjsonInBatches<T>(body: Readable, report: NdjsonRepo
       report.reject(item.line, item.error);
       continue;
     }
-    const parsed = spec.parse(item.text);
+    const parsed = spec.parse(item.text, item.line);
     if (isRejection(parsed)) {
       report.reject(item.line, parsed.error);
       continue;

@@ -14,7 +14,7 @@ export class NdjsonReport {
   rejected = 0;
   errors: LineError[] = [];
 
-  constructor(private readonly writtenAs: 'upserted' | 'linked') {}
+  constructor(private readonly writtenAs: 'upserted' | 'linked' | 'added' | 'removed') {}
 
   reject(line: number, reason: string): void {
     this.rejected++;
@@ -22,6 +22,7 @@ export class NdjsonReport {
   }
 
   toJSON(): Record<string, unknown> {
-    return { received: this.received, [this.writtenAs]: this.written, rejected: this.rejected, errors: this.errors };
+    // in line order: lines refused when written (an unknown recipient) are found after later lines were parsed
+    return { received: this.received, [this.writtenAs]: this.written, rejected: this.rejected, errors: [...this.errors].sort((x, y) => x.line - y.line) };
   }
 }

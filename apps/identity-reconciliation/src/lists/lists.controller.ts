@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
-import { Errors, ZodBody } from '@audx/platform';
+import { APP_CONFIG, Errors, ZodBody } from '@audx/platform';
+import { ndjsonBody } from '../common/ndjson';
+import type { IdentityConfig } from '../config';
 import { ExportsService } from '../exports/exports.service';
 import {
   CreateListBody,
@@ -39,6 +42,7 @@ export class ListsController {
   constructor(
     @Inject(ListsService) private readonly lists: ListsService,
     @Inject(ExportsService) private readonly exports: ExportsService,
+    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
   @Get()
@@ -74,6 +78,30 @@ export class ListsController {
   @ApiOkResponse({ type: ListView })
   update(@OrgId() orgId: string, @Param('listId') listId: string, @Body(new ZodBody(PatchListSchema)) body: PatchListDto): Promise<ListView> {
     return this.lists.update(orgId, listId, body);
+  }
+
+  @Post(':listId/members')
+  @HttpCode(200)
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: 'Add recipients to a list made by hand: NDJSON {"recipientId"} per line, each line\'s fate reported' })
+  @ApiConsumes('application/x-ndjson')
+  @ApiBody({ schema: { type: 'string' } })
+  addMembers(@OrgId() orgId: string, @Param('listId') listId: string, @Req() req: Request) {
+    return this.lists.editMembers(orgId, listId, this.ndjson(req), true);
+  }
+
+  @Delete(':listId/members')
+  @HttpCode(200)
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: 'Remove recipients from a list made by hand: NDJSON {"recipientId"} per line, each line\'s fate reported' })
+  @ApiConsumes('application/x-ndjson')
+  @ApiBody({ schema: { type: 'string' } })
+  removeMembers(@OrgId() orgId: string, @Param('listId') listId: string, @Req() req: Request) {
+    return this.lists.editMembers(orgId, listId, this.ndjson(req), false);
+  }
+
+  private ndjson(req: Request) {
+    return ndjsonBody(req, { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES });
   }
 
   @Get(':listId/members')

@@ -161,6 +161,30 @@ export class ListsRepository {
     return added;
   }
 
+  /**
+   * Makes `rids` present members (reviving a tombstone) or no longer members; answers the ones
+   * whose membership changed (the rest already were, or were not, members).
+   */
+  async setPresence(manager: EntityManager, listPk: string, rids: string[], present: boolean): Promise<string[]> {
+    if (rids.length === 0) return [];
+    const already = new Set(
+      (
+        await rows<{ rid: string }>(manager, `SELECT rid FROM list_members WHERE list_pk = ? AND present = 1 AND rid IN (${placeholders(rids.length)})`, [listPk, ...rids])
+      ).map((r) => String(r.rid)),
+    );
+    const changed = rids.filter((rid) => already.has(rid) !== present);
+    if (changed.length === 0) return [];
+    if (present) {
+      await manager.query(
+        `INSERT INTO list_members (list_pk, rid, present, sequence) VALUES ${changed.map(() => '(?, ?, 1, 0)').join(',')} ON DUPLICATE KEY UPDATE present = 1`,
+        changed.flatMap((rid) => [listPk, rid]),
+      );
+    } else {
+      await manager.query(`UPDATE list_members SET present = 0 WHERE list_pk = ? AND rid IN (${placeholders(changed.length)})`, [listPk, ...changed]);
+    }
+    return changed;
+  }
+
   async recount(manager: EntityManager, listPk: string): Promise<number> {
     const [{ n }] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM list_members WHERE list_pk = ? AND present = 1', [listPk]);
     await manager.query('UPDATE lists SET size = ?, updated_at = ? WHERE list_pk = ?', [Number(n), new Date(), listPk]);

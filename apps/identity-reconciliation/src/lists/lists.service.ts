@@ -1,11 +1,19 @@
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import { Topics } from '@audx/contracts';
-import { Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { APP_CONFIG, Errors, ServiceRuntime, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { parseJsonLine } from '../common/ndjson';
+import { writeNdjsonInBatches } from '../common/ndjson-batch-writer';
+import { NdjsonReport } from '../common/ndjson-report';
+import type { IdentityConfig } from '../config';
 import { ChangeLog } from '../changes/change-log';
 import { RecipientsRepository } from '../recipients/recipients.repository';
 import { compileListQuery } from './list-query';
 import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, PatchListDto, listView } from './lists.dto';
 import { ListFilter, ListRecord, ListsRepository } from './lists.repository';
+
+const MemberLineSchema = z.object({ recipientId: z.string().trim().min(1).max(128) }).strict();
 
 @Injectable()
 export class ListsService {
@@ -14,6 +22,7 @@ export class ListsService {
     @Inject(ListsRepository) private readonly lists: ListsRepository,
     @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
     @Inject(ChangeLog) private readonly changes: ChangeLog,
+    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
   async list(orgId: string, after: string | undefined, limit: string | undefined, filter: ListFilter = {}): Promise<ListPage> {
@@ -73,6 +82,44 @@ export class ListsService {
       await this.lists.update(manager, list.listPk, { name: patch.name, ownLabels: patch.labels });
       return listView((await this.lists.find(manager, orgId, listId))!);
     });
+  }
+
+  /**
+   * `POST|DELETE /v1/lists/{id}/members`: an NDJSON stream of `{"recipientId"}` added to or removed
+   * from a list made by hand (ids or a query), in batches, one transaction each. Every line's fate
+   * is reported: malformed, unknown recipient, or counted. A list built from a segment is refused:
+   * its members come from its imports.
+   */
+  async editMembers(orgId: string, listId: string, body: Readable, present: boolean): Promise<Record<string, unknown>> {
+    const list = await this.require(orgId, listId);
+    if (list.origin === 'import') throw Errors.conflict("the members of a list built from a segment come from its imports: change the segment's audience instead");
+    const report = new NdjsonReport(present ? 'added' : 'removed');
+    await writeNdjsonInBatches<{ line: number; recipientId: string }>(body, report, {
+      limits: { maxBytes: this.config.NDJSON_MAX_BYTES, maxLineBytes: this.config.NDJSON_MAX_LINE_BYTES },
+      batchSize: this.config.WRITE_BATCH_SIZE,
+      parse: (text, line) => {
+        const json = parseJsonLine(text);
+        if ('error' in json) return json;
+        const parsed = MemberLineSchema.safeParse(json.value);
+        return parsed.success ? { line, recipientId: parsed.data.recipientId } : { error: 'expected {"recipientId": "<1 to 128 characters>"}' };
+      },
+      write: (items) =>
+        this.runtime.transaction(async (manager, outbox) => {
+          const locked = await this.lists.find(manager, orgId, listId, true);
+          if (!locked) throw Errors.notFound('list');
+          const rids = await this.recipients.rids(manager, orgId, [...new Set(items.map((i) => i.recipientId))]);
+          for (const i of items) if (!rids.has(i.recipientId)) report.reject(i.line, `recipient ${i.recipientId} not found`);
+          const changed = await this.lists.setPresence(manager, locked.listPk, [...new Set(rids.values())], present);
+          // the writer counts every line of the batch as written: count the memberships changed
+          // instead (an unknown, repeated or already-member line changes nothing)
+          report.written += changed.length - items.length;
+          if (changed.length === 0) return;
+          const size = await this.lists.recount(manager, locked.listPk);
+          this.changes.record(outbox, manager, orgId, changed.map((rid) => ({ kind: 'recipient' as const, rid })));
+          outbox.add(Topics.listUpdated, orgId, { listId, size, added: present ? changed.length : 0, removed: present ? 0 : changed.length, cause: 'members-edited' });
+        }),
+    });
+    return report.toJSON();
   }
 
   async require(orgId: string, listId: string): Promise<ListRecord> {
