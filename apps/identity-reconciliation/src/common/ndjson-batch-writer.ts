@@ -7,8 +7,8 @@ export interface NdjsonBatchWrite<T> {
   batchSize: number;
   /** One line's item, or the reason it is rejected (reported with its line number). */
   parse: (text: string, line: number) => T | { error: string };
-  /** Writes one batch durably (its own transaction). */
-  write: (items: T[]) => Promise<void>;
+  /** Writes one batch durably (its own transaction); answers how many it wrote when not all of them. */
+  write: (items: T[]) => Promise<number | void>;
 }
 
 /**
@@ -25,7 +25,7 @@ export async function writeNdjsonInBatches<T>(body: Readable, report: NdjsonRepo
     const items = batch;
     batch = [];
     if (writing) await writing;
-    const write = spec.write(items).then(() => void (report.written += items.length));
+    const write = spec.write(items).then((n) => void (report.written += typeof n === 'number' ? n : items.length));
     write.catch(() => undefined); // awaited by the next flush or at the end
     writing = write;
   };

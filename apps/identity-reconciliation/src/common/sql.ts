@@ -30,3 +30,25 @@ export function toJsonArray(raw: unknown): string[] {
 export function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 }
+
+/**
+ * Counts a failed attempt at a work row (a column `attempts`) and gives it up, `reason` in
+ * `reasonColumn`, at `maxAttempts` or at once when `final`; answers whether it is given up now.
+ * Table and column names come from code, never from input.
+ */
+export async function countFailedAttempt(
+  manager: EntityManager,
+  row: { table: string; key: string; id: string; reasonColumn: string; reasonMax: number },
+  reason: string,
+  limits: { maxAttempts: number; final?: boolean },
+): Promise<boolean> {
+  // the reason first: MySQL's assignments see the columns set before them in the statement
+  await manager.query(`UPDATE ${row.table} SET ${row.reasonColumn} = IF(? OR attempts + 1 >= ?, ?, NULL), attempts = attempts + 1 WHERE ${row.key} = ?`, [
+    limits.final ? 1 : 0,
+    limits.maxAttempts,
+    reason.slice(0, row.reasonMax),
+    row.id,
+  ]);
+  const [found] = await rows<{ given_up: number }>(manager, `SELECT ${row.reasonColumn} IS NOT NULL AS given_up FROM ${row.table} WHERE ${row.key} = ?`, [row.id]);
+  return Number(found?.given_up ?? 0) === 1;
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ShareListDto } from '../lists/lists.dto';
-import { rows } from '../common/sql';
+import { countFailedAttempt, rows } from '../common/sql';
 
 export interface ShareRequest {
   requestPk: string;
@@ -64,16 +64,8 @@ export class ShareRequestsRepository {
   }
 
   /** Counts a failed attempt; at `maxAttempts`, or when `final`, the request fails with `reason`. Answers whether it did. */
-  async failed(manager: EntityManager, requestPk: string, reason: string, final: boolean, maxAttempts: number): Promise<boolean> {
-    // failed_reason first: MySQL's assignments see the columns set before them in the statement
-    await manager.query('UPDATE share_requests SET failed_reason = IF(? OR attempts + 1 >= ?, ?, NULL), attempts = attempts + 1 WHERE request_pk = ?', [
-      final ? 1 : 0,
-      maxAttempts,
-      reason.slice(0, 500),
-      requestPk,
-    ]);
-    const [row] = await rows<{ failed: number }>(manager, 'SELECT failed_reason IS NOT NULL AS failed FROM share_requests WHERE request_pk = ?', [requestPk]);
-    return Number(row?.failed ?? 0) === 1;
+  failed(manager: EntityManager, requestPk: string, reason: string, final: boolean, maxAttempts: number): Promise<boolean> {
+    return countFailedAttempt(manager, { table: 'share_requests', key: 'request_pk', id: requestPk, reasonColumn: 'failed_reason', reasonMax: 500 }, reason, { maxAttempts, final });
   }
 
   async find(manager: EntityManager, orgId: string, exportId: string): Promise<ShareRequest | null> {

@@ -4,6 +4,7 @@ import type { SegmentImported } from '@audx/contracts';
 import { BackgroundLoop, isTransientError } from '@audx/messaging';
 import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
 import type { IdentityConfig } from '../config';
+import { holdForTest } from '../common/test-hold';
 import { ChunkInboxRepository } from './chunk-inbox.repository';
 import { ImportApplier } from './import-applier';
 import { ImportStager } from './import-stager';
@@ -20,7 +21,6 @@ const MAX_ATTEMPTS = 5;
 export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop: BackgroundLoop;
   private lastOrg = '';
-  private readonly logger: Logger;
 
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
@@ -28,10 +28,9 @@ export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ImportStager) private readonly stager: ImportStager,
     @Inject(ImportApplier) private readonly applier: ImportApplier,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
   ) {
-    this.logger = logger;
     metrics.gauge('audx_import_inbox_chunks', 'Import chunks accepted and not staged yet: waiting for the expander, or parked after failing', ['state'], async function () {
       const { waiting, parked } = await inbox.counts(runtime.dataSource.manager);
       this.set({ state: 'waiting' }, waiting);
@@ -53,13 +52,6 @@ export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
     this.loop.wake(20);
   }
 
-  private async testDelay(importId: string): Promise<void> {
-    const { NODE_ENV, IMPORT_EXPAND_TEST_DELAY_MS: ms, IMPORT_EXPAND_TEST_DELAY_PREFIX: prefix } = this.config;
-    if (NODE_ENV !== 'test' || ms === 0 || !importId.startsWith(prefix)) return;
-    this.logger.warn({ importId, delayMs: ms }, 'test delay: holding a chunk expansion open');
-    await new Promise((r) => setTimeout(r, ms));
-  }
-
   /** Stages one chunk of the next org in turn; true while chunks remain. */
   private async pass(): Promise<boolean> {
     const manager = this.runtime.dataSource.manager;
@@ -67,7 +59,7 @@ export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
     if (orgs.length === 0) return false;
     const org = orgs.find((o) => o.orgId > this.lastOrg) ?? orgs[0];
     this.lastOrg = org.orgId;
-    const resolveNow = (await this.inbox.depth(manager, this.config.IMPORT_RESOLVE_MAX_BACKLOG + 1)) <= this.config.IMPORT_RESOLVE_MAX_BACKLOG;
+    const resolveNow = orgs.reduce((n, o) => n + o.waiting, 0) <= this.config.IMPORT_RESOLVE_MAX_BACKLOG;
     let takenId: string | null = null;
     try {
       const outcome = await this.runtime.transaction(async (tx, outbox) => {
@@ -75,7 +67,8 @@ export class ChunkExpander implements OnApplicationBootstrap, OnModuleDestroy {
         if (!taken) return 'busy';
         takenId = taken.id;
         const chunk = JSON.parse(taken.payload) as SegmentImported; // validated by the consumer before it was kept
-        await this.testDelay(chunk.importId);
+        const { NODE_ENV: nodeEnv, IMPORT_EXPAND_TEST_DELAY_MS: ms, IMPORT_EXPAND_TEST_DELAY_PREFIX: prefix } = this.config;
+        await holdForTest({ nodeEnv, ms, prefix }, chunk.importId, this.logger, 'test delay: holding a chunk expansion open');
         const staged = await this.stager.stage(tx, outbox, taken.orgId, chunk, resolveNow);
         await this.inbox.remove(tx, taken.id);
         return staged;

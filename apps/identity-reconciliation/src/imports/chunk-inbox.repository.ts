@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SegmentImported } from '@audx/contracts';
-import { affected, rows } from '../common/sql';
+import { affected, countFailedAttempt, rows } from '../common/sql';
 
 export interface InboxChunk {
   id: string;
@@ -24,19 +24,10 @@ export class ChunkInboxRepository {
     ]);
   }
 
-  /**
-   * The orgs with chunks waiting, each with its oldest chunk's id, in org order: the expander serves
-   * them in turn, so one org's big file never holds back another's.
-   */
-  async waitingOrgs(manager: EntityManager): Promise<{ orgId: string; oldest: string }[]> {
-    const found = await rows<{ org_id: string; oldest: string }>(manager, 'SELECT org_id, MIN(id) AS oldest FROM import_inbox WHERE parked_reason IS NULL GROUP BY org_id ORDER BY org_id');
-    return found.map((f) => ({ orgId: f.org_id, oldest: String(f.oldest) }));
-  }
-
-  /** Chunks waiting, counted up to `cap` (enough to know whether the expander is behind). */
-  async depth(manager: EntityManager, cap: number): Promise<number> {
-    const [{ n }] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM (SELECT id FROM import_inbox WHERE parked_reason IS NULL LIMIT ?) t', [cap]);
-    return Number(n);
+  /** The orgs with chunks waiting and how many each, in org order: the expander serves them in turn, so one org's big file never holds back another's. */
+  async waitingOrgs(manager: EntityManager): Promise<{ orgId: string; waiting: number }[]> {
+    const found = await rows<{ org_id: string; n: string }>(manager, 'SELECT org_id, COUNT(*) AS n FROM import_inbox WHERE parked_reason IS NULL GROUP BY org_id ORDER BY org_id');
+    return found.map((f) => ({ orgId: f.org_id, waiting: Number(f.n) }));
   }
 
   /** Chunks waiting for the expander, and chunks parked after failing too often (for the metrics). */
@@ -60,11 +51,8 @@ export class ChunkInboxRepository {
   }
 
   /** Counts a failed attempt; the chunk is parked (never taken again) at `maxAttempts`. Answers whether it was. */
-  // parked_reason first: MySQL's assignments see the columns set before them in the statement
-  async failed(manager: EntityManager, id: string, reason: string, maxAttempts: number): Promise<boolean> {
-    await manager.query('UPDATE import_inbox SET parked_reason = IF(attempts + 1 >= ?, ?, NULL), attempts = attempts + 1 WHERE id = ?', [maxAttempts, reason.slice(0, 1000), id]);
-    const [row] = await rows<{ parked: number }>(manager, 'SELECT parked_reason IS NOT NULL AS parked FROM import_inbox WHERE id = ?', [id]);
-    return Number(row?.parked ?? 0) === 1;
+  failed(manager: EntityManager, id: string, reason: string, maxAttempts: number): Promise<boolean> {
+    return countFailedAttempt(manager, { table: 'import_inbox', key: 'id', id, reasonColumn: 'parked_reason', reasonMax: 1000 }, reason, { maxAttempts });
   }
 
   async remove(manager: EntityManager, id: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, StepTimer } from '@audx/pl
 import { ChangeLog } from '../changes/change-log';
 import { retryOnDeadlock } from '../common/deadlock';
 import { toJsonArray } from '../common/sql';
+import { holdForTest } from '../common/test-hold';
 import type { IdentityConfig } from '../config';
 import { ListsRepository } from '../lists/lists.repository';
 import { ImportApplyRepository } from './import-apply.repository';
@@ -200,11 +201,9 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     const flipped = written.filter((t) => { const c = byList.get(t.list.listPk)!; return c.added + c.removed > 0; });
     this.changes.record(outbox, manager, imp.orgId, flipped.map((t) => ({ kind: 'import', listPk: t.list.listPk, sequence: S })));
 
-    if (this.config.NODE_ENV === 'test' && this.config.IMPORT_APPLY_TEST_DELAY_MS > 0 && imp.importId.startsWith(this.config.IMPORT_APPLY_TEST_DELAY_PREFIX)) {
-      // tests wait for this line to know the apply transaction is open, its writes not committed
-      this.logger.warn({ importId: imp.importId, delayMs: this.config.IMPORT_APPLY_TEST_DELAY_MS }, 'test delay: holding the apply transaction open');
-      await new Promise((r) => setTimeout(r, this.config.IMPORT_APPLY_TEST_DELAY_MS));
-    }
+    // tests wait for this line to know the apply transaction is open, its writes not committed
+    const { NODE_ENV: nodeEnv, IMPORT_APPLY_TEST_DELAY_MS: ms, IMPORT_APPLY_TEST_DELAY_PREFIX: prefix } = this.config;
+    await holdForTest({ nodeEnv, ms, prefix }, imp.importId, this.logger, 'test delay: holding the apply transaction open');
 
     const outcomes: ListOutcome[] = [];
     for (const t of touched) {

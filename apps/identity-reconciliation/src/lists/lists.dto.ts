@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SegmentIdSchema } from '@audx/contracts';
+import { DataUsageLabelSchema, SegmentIdSchema } from '@audx/contracts';
 import { DATA_SOURCE_NAME } from '../data-sources/data-source';
 import { ListQuerySchema } from './list-query';
 import type { ListRecord } from './lists.repository';
@@ -13,10 +13,8 @@ export const CreateListSchema = z.union([
 ]);
 export type CreateListDto = z.infer<typeof CreateListSchema>;
 
-const LabelSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'labels are 1 to 32 letters, digits, _ or -');
-
 export const PatchListSchema = z
-  .object({ name: Name.optional(), labels: z.array(LabelSchema).max(100).optional() })
+  .object({ name: Name.optional(), labels: z.array(DataUsageLabelSchema).max(100).optional() })
   .strict()
   .refine((p) => p.name !== undefined || p.labels !== undefined, { message: 'give name, labels or both' });
 export type PatchListDto = z.infer<typeof PatchListSchema>;

@@ -110,13 +110,12 @@ export class ListsService {
           const rids = await this.recipients.rids(manager, orgId, [...new Set(items.map((i) => i.recipientId))]);
           for (const i of items) if (!rids.has(i.recipientId)) report.reject(i.line, `recipient ${i.recipientId} not found`);
           const changed = await this.lists.setPresence(manager, locked.listPk, [...new Set(rids.values())], present);
-          // the writer counts every line of the batch as written: count the memberships changed
-          // instead (an unknown, repeated or already-member line changes nothing)
-          report.written += changed.length - items.length;
-          if (changed.length === 0) return;
+          // memberships changed, not lines: an unknown, repeated or already-member line changes nothing
+          if (changed.length === 0) return 0;
           const size = await this.lists.recount(manager, locked.listPk);
           this.changes.record(outbox, manager, orgId, changed.map((rid) => ({ kind: 'recipient' as const, rid })));
           outbox.add(Topics.listUpdated, orgId, { listId, size, added: present ? changed.length : 0, removed: present ? 0 : changed.length, cause: 'members-edited' });
+          return changed.length;
         }),
     });
     return report.toJSON();

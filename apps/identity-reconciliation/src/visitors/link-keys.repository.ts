@@ -19,10 +19,13 @@ export class LinkKeysRepository {
 
   /** The key that signs the org's new links; the org's first key is made on first use. */
   async signing(manager: EntityManager, orgId: string): Promise<LinkKey> {
-    const found = await this.live(manager, orgId, 'ORDER BY kid DESC LIMIT 1');
-    if (found.length > 0) return found[0];
-    await this.insert(manager, orgId, 1);
-    return (await this.live(manager, orgId, 'ORDER BY kid DESC LIMIT 1'))[0];
+    const live = () => rows<{ kid: number; sealed: string }>(manager, 'SELECT kid, sealed FROM link_keys WHERE org_id = ? AND retired_at IS NULL ORDER BY kid DESC LIMIT 1', [orgId]);
+    let [found] = await live();
+    if (!found) {
+      await this.insert(manager, orgId, 1);
+      [found] = await live();
+    }
+    return this.open(orgId, found);
   }
 
   /** Keys that may still verify a link: the live one, and rotated-out ones until `retiredSince`. */
@@ -45,11 +48,6 @@ export class LinkKeysRepository {
     await manager.query('UPDATE link_keys SET retired_at = COALESCE(retired_at, ?), revoked = revoked OR ? WHERE org_id = ?', [new Date(), revokePrevious ? 1 : 0, orgId]);
     await this.insert(manager, orgId, kid);
     return kid;
-  }
-
-  private async live(manager: EntityManager, orgId: string, tail: string): Promise<LinkKey[]> {
-    const found = await rows<{ kid: number; sealed: string }>(manager, `SELECT kid, sealed FROM link_keys WHERE org_id = ? AND retired_at IS NULL ${tail}`, [orgId]);
-    return found.map((k) => this.open(orgId, k));
   }
 
   private async insert(manager: EntityManager, orgId: string, kid: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, DomainError, Errors, ServiceRuntime } from '@audx/platform';
 import type { IdentityConfig } from '../config';
+import { RecipientsRepository } from '../recipients/recipients.repository';
 import { LinkKeysRepository } from './link-keys.repository';
 import { LinkClaims, linkSignature, signatureMatches } from './link-signature';
 import { allowedTarget } from './tracking';
@@ -30,6 +31,7 @@ export class TrackingLinksService {
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
     @Inject(LinkKeysRepository) private readonly keys: LinkKeysRepository,
+    @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -40,8 +42,7 @@ export class TrackingLinksService {
     if (life > this.config.TRACKING_LINK_MAX_SECONDS) throw Errors.unprocessable(`expiresInSeconds: at most ${this.config.TRACKING_LINK_MAX_SECONDS}`);
     const claims: LinkClaims = { orgId, recipientId: req.recipientId, target: target.toString(), exp: Math.floor(Date.now() / 1000) + life };
     const secret = await this.runtime.dataSource.transaction(async (m) => {
-      const [known] = (await m.query('SELECT 1 AS ok FROM recipients WHERE org_id = ? AND recipient_id = ?', [orgId, req.recipientId])) as unknown[];
-      if (!known) throw Errors.notFound('recipient');
+      if (!(await this.recipients.find(m, orgId, req.recipientId))) throw Errors.notFound('recipient');
       return (await this.keys.signing(m, orgId)).secret;
     });
     const query = new URLSearchParams({ org: orgId, url: claims.target, exp: String(claims.exp), sig: linkSignature(secret, claims) });

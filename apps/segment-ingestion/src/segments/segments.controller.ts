@@ -2,12 +2,11 @@ import { Body, Controller, Get, Inject, Param, Put, Query } from '@nestjs/common
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
-import { SegmentIdSchema, Topics } from '@audx/contracts';
+import { DataUsageLabelSchema, SegmentIdSchema, Topics } from '@audx/contracts';
 import { Errors, ServiceRuntime, ZodBody, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
 import { SegmentsRepository } from './segments.repository';
 
-const LabelSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'labels are 1 to 32 letters, digits, _ or -');
-const PutSegmentSchema = z.object({ name: z.string().trim().min(1).max(255), labels: z.array(LabelSchema).max(100).default([]) }).strict();
+const PutSegmentSchema = z.object({ name: z.string().trim().min(1).max(255), labels: z.array(DataUsageLabelSchema).max(100).default([]) }).strict();
 
 @ApiTags('segments')
 @Controller('v1/segments')

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { NonEmpty, OrgIdSchema } from './common';
+import { DataUsageLabelSchema, NonEmpty, OrgIdSchema, SegmentIdSchema } from './common';
 
 /** A deny expression of AND/OR over data usage labels (domain.md). */
 export type DenyExpression = { label: string } | { operator: 'AND' | 'OR'; operands: DenyExpression[] };
 export const DenyExpressionSchema: z.ZodType<DenyExpression> = z.lazy(() =>
   z.union([
-    z.object({ label: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) }).strict(),
+    z.object({ label: DataUsageLabelSchema }).strict(),
     z.object({ operator: z.enum(['AND', 'OR']), operands: z.array(DenyExpressionSchema).min(1).max(64) }).strict(),
   ]),
 );
@@ -46,12 +46,12 @@ export type PolicyChanged = z.infer<typeof PolicyChangedSchema>;
  * carried the earlier labels, so their late apply must not bring those back.
  */
 export const SegmentChangedSchema = z.object({
-  name: z.string().regex(/^[0-9]{1,19}$/, 'a segment id'),
+  name: SegmentIdSchema,
   deleted: z.boolean().optional(),
   record: z
     .object({
       name: z.string().min(1).max(255),
-      labels: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)).max(100),
+      labels: z.array(DataUsageLabelSchema).max(100),
       asOfSequence: z.number().int().min(0),
     })
     .nullable(),
