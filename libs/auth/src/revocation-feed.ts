@@ -4,6 +4,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EnvelopeSchema, TokenRevokedSchema, Topics } from '@audx/contracts';
 import type { TopicNamer } from '@audx/messaging';
+import { withTimeout } from '@audx/persistence';
 import type { RevocationList } from './revocations';
 
 export interface RevocationFeedOptions {
@@ -15,6 +16,8 @@ export interface RevocationFeedOptions {
   pruneIntervalMs?: number;
   /** No fetch answered for this long (the broker away, the consumer crashed): the list is stale. */
   staleAfterMs?: number;
+  /** One connection attempt may take this long before it is abandoned and retried. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -33,15 +36,35 @@ export class RevocationFeed {
   private running: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private lastFetchAt = 0;
-  /** When the current consumer was made: it is not replaced before it has had a whole window to fetch. */
-  private consumerSince = 0;
-  private restarting = false;
+  /**
+   * Every (re)connection is a generation. A newer one supersedes an older one wherever it is: a
+   * connection that hangs (a broker half up, a disconnect that never answers) is left behind
+   * instead of blocking the feed's recovery for good.
+   */
+  private generation = 0;
+  /** When the current generation began: it is not replaced before it has had a whole window. */
+  private generationSince = 0;
+  /** The current generation is still connecting (its own attempts are bounded and retried). */
+  private connecting = false;
+  /** When the current generation's consumer started running. */
+  private connectedAt = 0;
+  /** Each connection attempt's number: an attempt that timed out must not go on to set anything. */
+  private attempts = 0;
 
-  /** A group of this process only: it never commits, so the broker forgets it once we leave. */
-  readonly groupId: string;
+  /** The groups of this process start with it; they never commit, so the broker forgets them once we leave. */
+  readonly groupPrefix: string;
 
   constructor(private readonly o: RevocationFeedOptions) {
-    this.groupId = o.namer.group(`audx-${o.service}.revocations.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    this.groupPrefix = o.namer.group(`audx-${o.service}.revocations.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  }
+
+  private get staleAfterMs(): number {
+    return this.o.staleAfterMs ?? 15_000;
+  }
+
+  /** One connection attempt (admin offsets, consumer join) may take this long before it is abandoned. */
+  private get connectTimeoutMs(): number {
+    return this.o.connectTimeoutMs ?? 30_000;
   }
 
   /**
@@ -53,101 +76,135 @@ export class RevocationFeed {
   start(): void {
     this.stopped = false;
     this.lastFetchAt = Date.now();
-    this.running = this.connectWithRetries();
-    const staleAfterMs = this.o.staleAfterMs ?? 15_000;
+    this.replace(null, false);
     // staleness is time since the last answered fetch, whatever the consumer is doing meanwhile
     // (crashed and reconnecting, or waiting on a broker that is away)
-    this.watchdog = setInterval(() => {
-      const silentFor = Date.now() - this.lastFetchAt;
-      if (silentFor <= staleAfterMs) return;
-      const reason = `no fetch answered for ${Math.round(silentFor / 1000)} s`;
-      if (this.o.list.ready) {
-        this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
-        this.o.list.markStale();
-      }
-      // a consumer gets its own window to join and fetch before it is replaced in turn
-      if (this.consumer && !this.restarting && Date.now() - this.consumerSince > staleAfterMs) void this.restart(reason, true);
-    }, Math.min(2000, staleAfterMs));
+    this.watchdog = setInterval(() => this.check(), Math.min(2000, this.staleAfterMs));
     this.watchdog.unref();
   }
 
-  /**
-   * A fresh consumer replays the topic. `stale`: the list is refused until it has caught up. A
-   * crashed consumer is replaced without that: the list it built stays good for `staleAfterMs`
-   * after its last fetch, which the watchdog enforces (a broker going away crashes a SASL client
-   * at once, and must not fail every request before the window has passed).
-   */
-  private async restart(reason: string, stale: boolean): Promise<void> {
-    if (this.stopped || this.restarting) return;
-    this.restarting = true;
-    try {
-      if (stale) {
-        if (this.o.list.ready) this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
-        this.o.list.markStale();
-      } else {
-        this.o.logger.warn({ reason }, 'revocation feed consumer replaced');
-      }
-      const consumer = this.consumer;
-      this.consumer = null;
-      await consumer?.disconnect().catch(() => undefined);
-      await this.running;
-      this.running = this.connectWithRetries();
-      await this.running;
-    } finally {
-      this.restarting = false;
+  private check(): void {
+    const now = Date.now();
+    const silentFor = now - this.lastFetchAt;
+    if (silentFor <= this.staleAfterMs) return;
+    const reason = `no fetch answered for ${Math.round(silentFor / 1000)} s`;
+    if (this.o.list.ready) {
+      this.o.logger.warn({ reason }, 'revocation feed lost: tokens are refused until it has caught up again');
+      this.o.list.markStale();
     }
+    // a connecting generation retries by itself, each attempt bounded (this is only the backstop
+    // for one that hangs regardless); a connected one gets its own window to fetch before it is
+    // replaced in turn: a kafkajs consumer that lost its broker may retry for minutes without
+    // ever fetching again
+    const hung = this.connecting && now - this.generationSince > this.staleAfterMs + 2 * this.connectTimeoutMs;
+    if (hung || (!this.connecting && now - this.connectedAt > this.staleAfterMs)) this.replace(reason, true);
   }
 
-  private async connectWithRetries(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
+  /**
+   * Starts a new generation: a fresh consumer replays the topic. `stale`: the list is refused
+   * until it has caught up. A crashed consumer is replaced without that: the list it built stays
+   * good for `staleAfterMs` after its last fetch, which the watchdog enforces (a broker going away
+   * crashes a SASL client at once, and must not fail every request before the window has passed).
+   */
+  private replace(reason: string | null, stale: boolean): void {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    this.generationSince = Date.now();
+    this.connecting = true;
+    if (reason !== null) {
+      if (stale) this.o.list.markStale();
+      this.o.logger.warn({ reason, generation }, stale ? 'revocation feed consumer replaced; tokens are refused until it has caught up again' : 'revocation feed consumer replaced');
+    }
+    const previous = this.consumer;
+    this.consumer = null;
+    this.running = (async () => {
+      if (previous) await this.release(previous);
+      await this.connectWithRetries(generation);
+    })();
+  }
+
+  private isCurrent(generation: number): boolean {
+    return !this.stopped && generation === this.generation;
+  }
+
+  /** Disconnects a consumer that is no longer wanted, without waiting on it for ever. */
+  private async release(consumer: Consumer): Promise<void> {
+    await withTimeout(consumer.disconnect(), 5000, 'revocation feed consumer disconnect').catch(() => undefined);
+  }
+
+  private async connectWithRetries(generation: number): Promise<void> {
+    for (let attempt = 1; this.isCurrent(generation); attempt++) {
       try {
-        await this.connect();
+        await withTimeout(this.connect(generation, ++this.attempts), this.connectTimeoutMs, 'revocation feed connect');
+        if (this.isCurrent(generation)) {
+          this.connecting = false;
+          this.connectedAt = Date.now();
+        }
         return;
       } catch (err) {
-        await this.consumer?.disconnect().catch(() => undefined);
-        this.consumer = null;
-        this.o.logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, 'revocation feed not started yet; retrying');
+        if (this.isCurrent(generation) && this.consumer) {
+          const failed = this.consumer;
+          this.consumer = null;
+          await this.release(failed);
+        }
+        if (!this.isCurrent(generation)) return;
+        this.o.logger.warn({ attempt, generation, err: err instanceof Error ? err.message : String(err) }, 'revocation feed not started yet; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * attempt)));
       }
     }
   }
 
-  private async connect(): Promise<void> {
+  private async connect(generation: number, attempt: number): Promise<void> {
+    const current = () => this.isCurrent(generation) && attempt === this.attempts;
     const topic = this.o.namer.physical(Topics.imsTokenRevoked);
     const admin = this.o.kafka.admin();
-    await admin.connect();
+    const highs = new Map<number, bigint>();
     try {
-      this.pending.clear();
+      await admin.connect();
       for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
+        if (BigInt(p.high) > BigInt(p.low)) highs.set(p.partition, BigInt(p.high));
       }
     } finally {
-      await admin.disconnect();
+      void withTimeout(admin.disconnect(), 5000, 'revocation feed admin disconnect').catch(() => undefined);
     }
+    if (!current()) return;
+    this.pending.clear();
+    for (const [partition, high] of highs) this.pending.set(partition, high);
     if (this.pending.size === 0) this.o.list.markReady();
-    const consumer = this.o.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
+    // a group per attempt: a consumer that could not leave (the broker was away) never holds a
+    // later one's join in a rebalance until its session expires
+    const consumer = this.o.kafka.consumer({ groupId: `${this.groupPrefix}.${attempt}`, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
-    this.consumerSince = Date.now();
-    consumer.on(consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
+    consumer.on(consumer.events.FETCH, () => {
+      if (this.consumer === consumer) this.lastFetchAt = Date.now();
+    });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) void this.restart(`consumer crashed: ${String(e.payload.error)}`, false);
+      if (!e.payload.restart && this.consumer === consumer) this.replace(`consumer crashed: ${String(e.payload.error)}`, false);
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
+    if (this.consumer === consumer && !current()) this.consumer = null;
+    if (this.consumer === consumer) await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        // a superseded consumer's batches count for nothing: its targets were another generation's
+        if (this.consumer !== consumer) return;
         for (const message of batch.messages) this.apply(message);
         const target = this.pending.get(batch.partition);
         if (target !== undefined && BigInt(batch.lastOffset()) + 1n >= target) {
           this.pending.delete(batch.partition);
           if (this.pending.size === 0 && !this.o.list.ready) {
             this.o.list.markReady();
-            this.o.logger.info({ revocations: this.o.list.size }, 'revocation list caught up');
+            this.o.logger.info({ revocations: this.o.list.size, generation }, 'revocation list caught up');
           }
         }
       },
     });
+    if (this.consumer !== consumer) {
+      // superseded (or timed out) while it was joining: it must not linger in the group
+      await this.release(consumer);
+      return;
+    }
     this.pruneTimer ??= setInterval(() => this.o.list.prune(), this.o.pruneIntervalMs ?? 60_000);
     this.pruneTimer.unref();
   }
@@ -156,12 +213,13 @@ export class RevocationFeed {
     this.stopped = true;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
-    await this.running;
+    // a connection attempt is bounded, but a drain must not wait for it
+    await withTimeout(this.running ?? Promise.resolve(), 5000, 'revocation feed connect').catch(() => undefined);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
     const consumer = this.consumer;
     this.consumer = null;
-    await consumer?.disconnect().catch((err) => this.o.logger.warn({ err: String(err) }, 'revocation feed stop failed'));
+    await consumer?.disconnect().catch((err: unknown) => this.o.logger.warn({ err: String(err) }, 'revocation feed stop failed'));
   }
 
   private apply(message: KafkaMessage): void {
