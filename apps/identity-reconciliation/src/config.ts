@@ -31,6 +31,11 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   TRACKING_LINK_MAX_SECONDS: z.coerce.number().int().min(60).max(366 * 86400).default(90 * 86400),
   /** Clicks of the tracking redirect answered per client address and minute (then 429). */
   REDIRECT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /**
+   * Shares of lists of at most this many members are made by a lane of their own, so that they
+   * never wait behind a big list's share (of another org, or of the same one).
+   */
+  SHARE_SMALL_MAX_MEMBERS: z.coerce.number().int().min(1).default(20000),
   /** Identifiers per `list.exported` chunk. */
   EXPORT_CHUNK_SIZE: z.coerce.number().int().min(1).max(20000).default(2000),
   /** Largest NDJSON request body (recipients, visitors), in bytes, before 413. */
@@ -69,6 +74,10 @@ export const IdentityEnvSchema = BaseEnvSchema.extend({
   IMPORT_APPLY_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Test hook: only imports whose id starts with this are delayed (suites share topics; others' imports go at full speed). */
   IMPORT_APPLY_TEST_DELAY_PREFIX: z.string().default(''),
+  /** Test hook, honoured only with NODE_ENV=test: a share waits this long inside its transaction (to see what waits behind it). */
+  SHARE_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Test hook: only shares of lists whose name starts with this are delayed. */
+  SHARE_TEST_DELAY_PREFIX: z.string().default(''),
   /** Test hook, honoured only with NODE_ENV=test: the chunk expander waits this long inside the transaction that stages a chunk. */
   IMPORT_EXPAND_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Test hook: only chunks of imports whose id starts with this are delayed. */

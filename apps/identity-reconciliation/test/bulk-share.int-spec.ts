@@ -20,7 +20,8 @@ describe('identity-reconciliation: bulk shares and the outbox at a broker defaul
   let db: Connection;
 
   beforeAll(async () => {
-    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_POLL_MS: '100' });
+    // lists over 1,000 members share in the big lane; a list named "held ..." holds its share open 30 s
+    stack = await TestStack.start(['identity-reconciliation'], { IMPORT_APPLY_POLL_MS: '100', SHARE_SMALL_MAX_MEMBERS: '1000', SHARE_TEST_DELAY_MS: '30000', SHARE_TEST_DELAY_PREFIX: 'held ' });
     service = stack.service('identity-reconciliation');
     a = new IdentityClient(service.url, await stack.ims.tenant('Bulk share A'));
     b = new IdentityClient(service.url, await stack.ims.tenant('Bulk share B'));
@@ -86,6 +87,22 @@ describe('identity-reconciliation: bulk shares and the outbox at a broker defaul
     ];
     expect(state).toMatchObject({ send_status: 'sent', chunks_sent: chunks });
   }, 180_000);
+
+  it("makes another org's small share while a big share is still being made", async () => {
+    const big = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'held big', recipientIds: Array.from({ length: 5000 }, (_, i) => `bulk-${1_000_000 + i}`) }, [201]);
+    const small = await b.ok<{ listId: string }>('POST', '/v1/lists', { name: 'small beside', recipientIds: Array.from({ length: 30 }, (_, i) => `bulk-${5_000_000 + i}`) }, [201]);
+    const { exportId: bigId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${big.listId}/share`, { dataSource: 'defaultDataSource', audienceName: 'held big' }, [202]);
+    await waitFor(() => service.output.join('').includes('holding a share transaction open'), { timeoutMs: 20_000, what: 'the big share in its transaction' });
+
+    const asked = Date.now();
+    const { exportId: smallId } = await b.ok<{ exportId: string }>('POST', `/v1/lists/${small.listId}/share`, { dataSource: 'defaultDataSource', audienceName: 'small beside' }, [202]);
+    await observed.waitFor<typeof Topics.listExported>('ListExported', b.orgId, (p) => p.exportId === smallId && p.last, 1, 5000);
+    expect(Date.now() - asked).toBeLessThan(5000);
+    // the big one was still being made meanwhile, and is made in the end
+    expect(observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === bigId)).toHaveLength(0);
+    const [last] = await observed.waitFor<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.exportId === bigId && p.last, 1, 60_000);
+    expect(last.payload.totals).toMatchObject({ members: 5000, withIdentifier: 5000 });
+  }, 120_000);
 
   it('parks an outbox row Kafka will never take, and the events behind it flow', async () => {
     const huge = JSON.stringify({ id: 'f0000000-0000-5000-a000-000000000001', orgId: a.orgId, payload: 'x'.repeat(2 * 1024 * 1024) });

@@ -7,6 +7,6 @@ import type { Logger } from 'pino';
  */
 export async function holdForTest(hold: { nodeEnv: string; ms: number; prefix: string }, id: string, logger: Logger, message: string): Promise<void> {
   if (hold.nodeEnv !== 'test' || hold.ms === 0 || !id.startsWith(hold.prefix)) return;
-  logger.warn({ importId: id, delayMs: hold.ms }, message);
+  logger.warn({ heldId: id, delayMs: hold.ms }, message);
   await new Promise((r) => setTimeout(r, hold.ms));
 }

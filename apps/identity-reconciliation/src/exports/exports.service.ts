@@ -6,6 +6,7 @@ import { APP_CONFIG, Errors, LOGGER, ServiceRuntime, StepTimer } from '@audx/pla
 import { ChangeLog } from '../changes/change-log';
 import type { OrgClock } from '../changes/change-log.repository';
 import { newExportId } from '../common/ids';
+import { holdForTest } from '../common/test-hold';
 import type { IdentityConfig } from '../config';
 import { Matcher, matcherOf } from '../data-sources/data-source';
 import { DataSourcesService } from '../data-sources/data-sources.service';
@@ -87,6 +88,8 @@ export class ExportsService {
       const ds = await this.dataSources.resolve(manager, orgId, body.dataSource, outbox);
       if (!ds) throw Errors.unprocessable(`dataSource: ${body.dataSource} does not exist`);
       const matcher = matcherOf(ds);
+      const { NODE_ENV: nodeEnv, SHARE_TEST_DELAY_MS: ms, SHARE_TEST_DELAY_PREFIX: prefix } = this.config;
+      await holdForTest({ nodeEnv, ms, prefix }, list.name, this.logger, 'test delay: holding a share transaction open');
       const exportId = request.exportId ?? newExportId();
       const segmentId = body.segmentId ?? null;
       const audienceName = body.audienceName ?? null;

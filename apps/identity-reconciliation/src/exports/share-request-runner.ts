@@ -1,25 +1,35 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BackgroundLoop, isTransientError } from '@audx/messaging';
-import { DomainError, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
+import { APP_CONFIG, DomainError, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
+import type { IdentityConfig } from '../config';
 import { ExportsService } from './exports.service';
 import { ShareRequest, ShareRequestsRepository } from './share-requests.repository';
 import { ShareRequestSignal } from './share-request.signal';
 
 const MAX_ATTEMPTS = 5;
+
+interface Lane {
+  /** Lists of at most SHARE_SMALL_MAX_MEMBERS members, or the others. */
+  small: boolean;
+  /** The org served last: the next pass serves the next org after it. */
+  lastOrg: string;
+  loop: BackgroundLoop;
+}
 const INTERNAL = 'the share could not be made; ask again, and tell the operator if it keeps failing';
 
 /**
- * Makes the shares asked for, oldest first, each in the transaction that deletes its request: the
- * HTTP request that asked never waits for the walk over the list, and a crash at any point leaves
- * the request to run again after restart. Replicas share the work (a request another replica is
- * making is skipped). A request whose list or data source went away fails with that reason; any
- * other error is retried, and the request fails after MAX_ATTEMPTS with a generic reason (the
- * cause is in the log).
+ * Makes the shares asked for, each in the transaction that deletes its request: the HTTP request
+ * that asked never waits for the walk over the list, and a crash at any point leaves the request
+ * to run again after restart. Two lanes run at once, by the list's size: a 30-member share never
+ * waits behind another org's 5M-member one. In each lane orgs take turns (each org's oldest
+ * request). Replicas share the work (a request another replica is making is skipped). A request
+ * whose list or data source went away fails with that reason; any other error is retried, and
+ * the request fails after MAX_ATTEMPTS with a generic reason (the cause is in the log).
  */
 @Injectable()
 export class ShareRequestRunner implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly loop: BackgroundLoop;
+  private readonly lanes: Lane[];
   private readonly outcomes;
 
   constructor(
@@ -27,6 +37,7 @@ export class ShareRequestRunner implements OnApplicationBootstrap, OnModuleDestr
     @Inject(ShareRequestsRepository) private readonly requests: ShareRequestsRepository,
     @Inject(ExportsService) private readonly exports: ExportsService,
     @Inject(ShareRequestSignal) signal: ShareRequestSignal,
+    @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
   ) {
@@ -36,25 +47,29 @@ export class ShareRequestRunner implements OnApplicationBootstrap, OnModuleDestr
       this.set({ state: 'waiting' }, waiting);
       this.set({ state: 'failed' }, failed);
     });
-    this.loop = new BackgroundLoop(() => this.pass(), { name: 'share request runner', idleMs: 1000, logger });
-    signal.subscribe(() => this.loop.wake(20));
+    this.lanes = [true, false].map((small) => {
+      const lane: Lane = { small, lastOrg: '', loop: new BackgroundLoop(() => this.pass(lane), { name: `${small ? 'small ' : ''}share request runner`, idleMs: 1000, logger }) };
+      return lane;
+    });
+    signal.subscribe(() => this.lanes.forEach((l) => l.loop.wake(20)));
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    this.lanes.forEach((l) => l.loop.start());
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all(this.lanes.map((l) => l.loop.stop()));
   }
 
-  private async pass(): Promise<boolean> {
-    const waiting = await this.requests.waiting(this.runtime.dataSource.manager, 10);
-    for (const r of waiting) {
-      if (this.loop.isStopped) return false;
-      await this.run(r);
-    }
-    return waiting.length === 10;
+  /** One share of the next org in turn in the lane; true while others wait. */
+  private async pass(lane: Lane): Promise<boolean> {
+    const waiting = await this.requests.waitingByOrg(this.runtime.dataSource.manager, { small: lane.small, smallMax: this.config.SHARE_SMALL_MAX_MEMBERS });
+    if (waiting.length === 0) return false;
+    const next = waiting.find((r) => r.orgId > lane.lastOrg) ?? waiting[0];
+    lane.lastOrg = next.orgId;
+    await this.run(next);
+    return true;
   }
 
   private async run(r: ShareRequest): Promise<void> {

@@ -48,9 +48,22 @@ export class ShareRequestsRepository {
     ]);
   }
 
-  /** The oldest requests waiting, to run in order. */
-  async waiting(manager: EntityManager, limit: number): Promise<ShareRequest[]> {
-    return (await rows<Row>(manager, `SELECT ${COLUMNS} FROM share_requests WHERE failed_reason IS NULL ORDER BY request_pk LIMIT ?`, [limit])).map(toRequest);
+  /**
+   * The oldest request waiting of each org, in the lane of its list's size (`small`: lists of at
+   * most `smallMax` members; a list gone since is small, its request fails at once).
+   */
+  async waitingByOrg(manager: EntityManager, lane: { small: boolean; smallMax: number }): Promise<ShareRequest[]> {
+    const size = lane.small ? 'COALESCE(l.size, 0) <= ?' : 'l.size > ?';
+    const found = await rows<Row>(
+      manager,
+      `SELECT ${COLUMNS.split(', ').map((c) => `q.${c}`).join(', ')}
+         FROM share_requests q
+         JOIN (SELECT MIN(q2.request_pk) AS request_pk FROM share_requests q2 LEFT JOIN lists l ON l.org_id = q2.org_id AND l.list_id = q2.list_id
+                WHERE q2.failed_reason IS NULL AND ${size} GROUP BY q2.org_id) oldest ON oldest.request_pk = q.request_pk
+        ORDER BY q.org_id`,
+      [lane.smallMax],
+    );
+    return found.map(toRequest);
   }
 
   /** Locks a request for the transaction that makes its share; false when another replica holds it or it is gone. */
