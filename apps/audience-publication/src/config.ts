@@ -32,6 +32,11 @@ export const PublicationEnvSchema = BaseEnvSchema.extend({
   AUDIENCE_KEEP_VERSIONS: z.coerce.number().int().min(1).max(MAX_KEPT_VERSIONS).default(5),
   /** An export still missing chunks this long after its first one is marked failed (its staging is freed). */
   EXPORT_ASSEMBLY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(6 * 3600),
+  /**
+   * Exports that stage at most this many identifiers (small lists, small deltas) are published by a
+   * lane of their own, so that they never wait behind a big publication of another audience.
+   */
+  PUBLICATION_SMALL_MAX_IDENTIFIERS: z.coerce.number().int().min(1).default(20000),
   /** How often the publisher looks for assembled exports when nothing woke it. */
   PUBLICATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /**
@@ -40,6 +45,10 @@ export const PublicationEnvSchema = BaseEnvSchema.extend({
    * (before the outbox relay could publish its event).
    */
   PUBLICATION_CRASH_AFTER: z.enum(['files', 'version', '']).default(''),
+  /** Test hook, honoured only with NODE_ENV=test: a publication waits this long inside its transaction (to see what waits behind it). */
+  PUBLICATION_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Test hook: only exports whose audience name starts with this are delayed. */
+  PUBLICATION_TEST_DELAY_PREFIX: z.string().default(''),
   /** Test hook: when set, only this org's exports trigger PUBLICATION_CRASH_AFTER. */
   PUBLICATION_CRASH_ORG: z.string().default(''),
 });

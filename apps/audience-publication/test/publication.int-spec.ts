@@ -27,6 +27,10 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
         AUDIENCE_KEEP_VERSIONS: String(KEEP),
         PUBLICATION_POLL_MS: '200',
         EXPORT_ASSEMBLY_TIMEOUT_SECONDS: '8',
+        // exports of over 100 identifiers publish in the big lane; audiences named "held ..." hold their publication 10 s
+        PUBLICATION_SMALL_MAX_IDENTIFIERS: '100',
+        PUBLICATION_TEST_DELAY_MS: '10000',
+        PUBLICATION_TEST_DELAY_PREFIX: 'held ',
       }),
       connectDatabase(testDatabase('audx_publication')),
     ]);
@@ -257,6 +261,31 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     }
     expect(await api.allMembers(vb.audienceId, vb.version!, 1000)).toEqual(visitorIds(3, 13));
   });
+
+  it("publishes another org's small share while a big publication is still being made", async () => {
+    const other = await stack.ims.tenant('beside a big one');
+    const otherApi = new PublicationApi(stack.url('audience-publication'), other.headers);
+    await driver.share(acme.orgId, ListExportBuilder.share('exp-held-big').segment(null, 'held big').identifiers(visitorIds(0, 300)).chunksOf(100).build());
+    await waitFor(() => stack.service('audience-publication').output.join('').includes('holding a publication transaction open'), { timeoutMs: 20_000, what: 'the big publication in its transaction' });
+
+    const asked = Date.now();
+    await driver.share(other.orgId, ListExportBuilder.share('exp-small-beside').segment('36').identifiers(visitorIds(0, 30)).build());
+    expect(await otherApi.settled('exp-small-beside', 5000)).toMatchObject({ status: 'published', version: 1, size: 30 });
+    expect(Date.now() - asked).toBeLessThan(5000);
+    expect(await api.json<ExportView>('/v1/exports/exp-held-big')).toMatchObject({ status: 'publishing' });
+    expect(await api.settled('exp-held-big', 60_000)).toMatchObject({ status: 'published', version: 1, size: 300 });
+  }, 90_000);
+
+  it('keeps the order of an audience\'s shares across lanes: a small share after a big one waits for it', async () => {
+    const big = ListExportBuilder.share('exp-lane-1').segment(null, 'held order').sharedAt(new Date(Date.now() - 1000)).identifiers(visitorIds(0, 200)).chunksOf(100).build();
+    const small = ListExportBuilder.share('exp-lane-2').segment(null, 'held order').sharedAt(new Date()).identifiers(visitorIds(0, 10)).build();
+    // both assembled before either lane looks, the small one in a lane that is idle
+    await driver.share(acme.orgId, [...small, ...big]);
+    const first = await api.settled('exp-lane-1', 60_000);
+    const second = await api.settled('exp-lane-2', 60_000);
+    expect([first.status, first.version, second.status, second.version]).toEqual(['published', 1, 'published', 2]);
+    expect(second).toMatchObject({ size: 10, removed: 190 });
+  }, 120_000);
 
   it('repeats in an .overwrite line the sids the user holds in the other audiences of the data source', async () => {
     const org = acme.orgId;

@@ -15,3 +15,4 @@ export * from './json-body';
 export * from './discard-body';
 export * from './step-timer';
 export * from './owned-folders';
+export * from './test-hold';

@@ -132,10 +132,21 @@ export class ExportsRepository {
   }
 
   /** Exports waiting for the publisher, in the order they were shared (when assembled, for a producer that does not say). */
-  async queue(limit: number): Promise<{ exportPk: number; orgId: string; audienceId: string }[]> {
+  /**
+   * Exports to publish in a lane, oldest share first: `small` ones stage at most `smallMax`
+   * identifiers. An export waits while an earlier one of its audience is queued in the other lane:
+   * versions follow the order of the shares whichever lane publishes them.
+   */
+  async queue(limit: number, lane: { small: boolean; smallMax: number }): Promise<{ exportPk: number; orgId: string; audienceId: string }[]> {
+    const inLane = (t: string) => (lane.small ? `${t}.staged_identifiers <= ?` : `${t}.staged_identifiers > ?`);
     const rows: { export_pk: string; org_id: string; audience_id: string }[] = await this.dataSource.query(
-      "SELECT export_pk, org_id, audience_id FROM exports WHERE status IN ('assembled', 'publishing') ORDER BY COALESCE(shared_at, assembled_at), export_pk LIMIT ?",
-      [limit],
+      `SELECT e.export_pk, e.org_id, e.audience_id FROM exports e
+        WHERE e.status IN ('assembled', 'publishing') AND ${inLane('e')}
+          AND NOT EXISTS (SELECT 1 FROM exports p
+                           WHERE p.status IN ('assembled', 'publishing') AND p.org_id = e.org_id AND p.audience_id = e.audience_id AND NOT (${inLane('p')})
+                             AND (COALESCE(p.shared_at, p.assembled_at), p.export_pk) < (COALESCE(e.shared_at, e.assembled_at), e.export_pk))
+        ORDER BY COALESCE(e.shared_at, e.assembled_at), e.export_pk LIMIT ?`,
+      [lane.smallMax, lane.smallMax, limit],
     );
     return rows.map((r) => ({ exportPk: num(r.export_pk), orgId: r.org_id, audienceId: r.audience_id }));
   }

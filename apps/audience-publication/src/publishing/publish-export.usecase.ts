@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MarketingActions, Topics } from '@audx/contracts';
-import { APP_CONFIG, LOGGER, ServiceRuntime, StepTimer } from '@audx/platform';
+import { APP_CONFIG, LOGGER, ServiceRuntime, StepTimer, holdForTest } from '@audx/platform';
 import type { Logger } from 'pino';
 import { AudiencesRepository } from '../audiences/audiences.repository';
 import { audienceDisplayName, segmentSidOf } from '../audiences/audience-identity';
@@ -137,6 +137,8 @@ export class PublishExport {
       const version = e.version!;
       if (audience.currentVersion !== version - 1) throw new Error(`export ${e.exportId} claimed version ${version} but the audience is at ${audience.currentVersion}`);
 
+      const { NODE_ENV: nodeEnv, PUBLICATION_TEST_DELAY_MS: ms, PUBLICATION_TEST_DELAY_PREFIX: prefix } = this.config;
+      await holdForTest({ nodeEnv, ms, prefix }, e.audienceName ?? '', this.logger, 'test delay: holding a publication transaction open');
       const laps = new StepTimer();
       const removed = e.baseExportId !== null ? await this.membership.closeListed(manager, audiencePk, exportPk, version) : await this.membership.closeRemoved(manager, audiencePk, exportPk, version);
       laps.lap('close');

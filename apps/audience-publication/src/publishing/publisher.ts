@@ -14,14 +14,18 @@ export const PUBLICATION_RETRYING = 'publishing failed and is being retried (a d
 const PRUNE_SWEEP_MS = 60_000;
 
 /**
- * The publication worker of this process: takes assembled exports oldest first (the exports table
- * is the queue, so nothing is lost across a crash), publishes each, then clears its staging rows
- * and prunes old versions. Runs outside the Kafka consumer, so a long publication never stalls a
- * partition or misses a heartbeat.
+ * The publication workers of this process: take assembled exports oldest first (the exports table
+ * is the queue, so nothing is lost across a crash), publish each, then clear its staging rows
+ * and prune old versions. Two lanes run at once, by the export's size, so that a 30-member share
+ * never waits behind another audience's 5M-member publication; the big lane also does the
+ * housekeeping. Runs outside the Kafka consumer, so a long publication never stalls a partition
+ * or misses a heartbeat.
  */
 @Injectable()
 export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop: BackgroundLoop;
+  /** Small exports: never queued behind a big publication. */
+  private readonly smallLoop: BackgroundLoop;
   private readonly failures = new Map<number, { count: number; retryAt: number }>();
   private nextPruneSweep = 0;
 
@@ -33,29 +37,49 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(VersionPruner) private readonly pruner: VersionPruner,
     @Inject(ExportQueueSignal) signal: ExportQueueSignal,
   ) {
-    this.loop = new BackgroundLoop(() => this.pass(), { name: 'publisher', idleMs: config.PUBLICATION_POLL_MS, logger, backoffMs: () => config.PUBLICATION_POLL_MS });
+    const options = { idleMs: config.PUBLICATION_POLL_MS, logger, backoffMs: () => config.PUBLICATION_POLL_MS };
+    this.loop = new BackgroundLoop(() => this.pass(), { name: 'publisher', ...options });
+    this.smallLoop = new BackgroundLoop(() => this.publishQueued(this.smallLoop, true), { name: 'small publisher', ...options });
     signal.subscribe(() => this.wake());
   }
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    this.smallLoop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.smallLoop.stop()]);
   }
 
   wake(): void {
     this.loop.wake();
+    this.smallLoop.wake();
   }
 
-  /** One sweep of the queue, then of finished exports whose staging is still there. */
+  /** One sweep of the big lane's queue, then of finished exports whose staging is still there. */
   async pass(): Promise<void> {
+    await this.publishQueued(this.loop, false);
+    if (this.loop.isStopped) return;
+    const abandoned = await this.exports.failIncomplete(this.config.EXPORT_ASSEMBLY_TIMEOUT_SECONDS);
+    if (abandoned > 0) this.logger.warn({ exports: abandoned }, 'exports failed: chunks missing past the assembly timeout');
+    for (const exportPk of await this.exports.needingCleanup(20)) {
+      if (this.loop.isStopped) return;
+      await this.exports.clearStaging(exportPk);
+    }
+    if (Date.now() >= this.nextPruneSweep) {
+      this.nextPruneSweep = Date.now() + PRUNE_SWEEP_MS;
+      await this.pruner.sweep();
+    }
+  }
+
+  /** One sweep of a lane's queue. */
+  private async publishQueued(loop: BackgroundLoop, small: boolean): Promise<void> {
     // versions of one audience follow the order its exports were assembled in: an export waiting
     // for a retry holds back the later exports of its audience
     const heldBack = new Set<string>();
-    for (const { exportPk, orgId, audienceId } of await this.exports.queue(50)) {
-      if (this.loop.isStopped) return;
+    for (const { exportPk, orgId, audienceId } of await this.exports.queue(50, { small, smallMax: this.config.PUBLICATION_SMALL_MAX_IDENTIFIERS })) {
+      if (loop.isStopped) return;
       const audience = `${orgId}/${audienceId}`;
       if (heldBack.has(audience)) continue;
       const failure = this.failures.get(exportPk);
@@ -82,16 +106,6 @@ export class Publisher implements OnApplicationBootstrap, OnModuleDestroy {
       if (outcome === 'published' || outcome === 'rejected' || outcome === 'superseded' || outcome === 'refused') {
         await this.afterwards(exportPk).catch((err: unknown) => this.logger.warn({ exportPk, err: String(err) }, 'cleanup after publication failed; retried by the sweep'));
       }
-    }
-    const abandoned = await this.exports.failIncomplete(this.config.EXPORT_ASSEMBLY_TIMEOUT_SECONDS);
-    if (abandoned > 0) this.logger.warn({ exports: abandoned }, 'exports failed: chunks missing past the assembly timeout');
-    for (const exportPk of await this.exports.needingCleanup(20)) {
-      if (this.loop.isStopped) return;
-      await this.exports.clearStaging(exportPk);
-    }
-    if (Date.now() >= this.nextPruneSweep) {
-      this.nextPruneSweep = Date.now() + PRUNE_SWEEP_MS;
-      await this.pruner.sweep();
     }
   }
 

@@ -2,9 +2,8 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { Logger } from 'pino';
 import type { SegmentImported } from '@audx/contracts';
 import { BackgroundLoop, isTransientError } from '@audx/messaging';
-import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, loggableError } from '@audx/platform';
+import { APP_CONFIG, LOGGER, Metrics, ServiceRuntime, holdForTest, loggableError } from '@audx/platform';
 import type { IdentityConfig } from '../config';
-import { holdForTest } from '../common/test-hold';
 import { ChunkInboxRepository } from './chunk-inbox.repository';
 import { ImportApplier } from './import-applier';
 import { ImportStager } from './import-stager';
