@@ -12,13 +12,13 @@
  *    recipient's lists, alone and while another N-line import is received and applied;
  * 6. the peak RSS of every service over all of it.
  */
-import http from 'node:http';
 import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { Topics } from '@audx/contracts';
 import { EventProducer, TopicNamer, buildMessage, createKafka } from '@audx/messaging';
 import { testDatabase, testEnv, testKafkaSasl, Tenant, TestStack, waitFor } from '@audx/testing';
 import { benchEnv, generatedLines, report, timed } from './bench-support';
+import { RssSampler, getJson, postJson, streamPost } from './bench-http';
 
 const N = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const KNOWN = Math.round(N * 0.8);
@@ -28,70 +28,6 @@ const STREAM_RATE = Number(process.env.BENCH_STREAM_RATE ?? 2000);
 const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 30);
 const vid = (i: number) => `9${String(i).padStart(37, '0')}`;
 const rid = (i: number) => `bench-${i}`;
-
-/** Streams `count` generated lines as the body of a POST, and answers the status and JSON body. */
-function streamPost(url: string, headers: Record<string, string>, type: string, count: number, line: (i: number) => string): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-type': type } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8');
-        resolve({ status: res.statusCode!, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-      });
-    });
-    req.on('error', reject);
-    let i = 0;
-    const pump = () => {
-      while (i < count) {
-        const n = Math.min(5000, count - i);
-        let block = '';
-        for (let k = 0; k < n; k++) block += `${line(i + k)}\n`;
-        i += n;
-        if (!req.write(block)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
-
-async function getJson<T>(url: string, headers: Record<string, string>): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { headers });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function postJson<T>(url: string, headers: Record<string, string>, body: unknown): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (res.status >= 300) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** The peak resident memory of each service, sampled from its /metrics every 500 ms. */
-class RssSampler {
-  readonly peak = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(private readonly stack: TestStack) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.sample(), 500);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private async sample(): Promise<void> {
-    for (const [name, service] of this.stack.services) {
-      const text = await fetch(`${service.url}/metrics`)
-        .then((r) => r.text())
-        .catch(() => '');
-      const m = /^process_resident_memory_bytes\S* (\S+)$/m.exec(text);
-      if (m) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, Number(m[1])));
-    }
-  }
-}
 
 async function importFile(stack: TestStack, tenant: Tenant, mode: 'full' | 'iter', count: number, line: (i: number) => string) {
   const started = process.hrtime.bigint();

@@ -19,7 +19,7 @@ const only = process.argv.slice(2);
 // The in-process benches (ingestion, identity, publication) time one class each, for profiling:
 // name them to run them (`npm run bench identity`).
 const defaults = ['baseline', 'e2e-bench', 'ims-bench'];
-const scripts = (only.length === 0 ? defaults : ['baseline', 'e2e-bench', 'ingestion-bench', 'identity-bench', 'publication-bench', 'ims-bench'].filter((s) => only.some((o) => s.startsWith(o))))
+const scripts = (only.length === 0 ? defaults : ['baseline', 'e2e-bench', 'big-share-bench', 'ingestion-bench', 'identity-bench', 'publication-bench', 'ims-bench'].filter((s) => only.some((o) => s.startsWith(o))))
   .filter((s) => fs.existsSync(path.join(root, 'tools/bench', `${s}.ts`)));
 const results = [];
 for (const s of scripts) {
