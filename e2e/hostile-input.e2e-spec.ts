@@ -4,6 +4,7 @@
  * wrong content types, invalid UTF-8. Every answer must be a documented 4xx (or a success where
  * the input happens to be acceptable), never a 5xx, and every service must stay healthy.
  */
+import net from 'node:net';
 import { Tenant, TestStack, json } from '@audx/testing';
 
 type ServiceName = 'ims' | 'segment-ingestion' | 'identity-reconciliation' | 'audience-publication';
@@ -58,7 +59,8 @@ describe('hostile input sweep (every documented endpoint of the four services)',
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication']);
+    // a client silent for 3 s is cut (the idle test below); every request of the sweep is quicker
+    stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { HTTP_IDLE_TIMEOUT_SECONDS: '3' });
     tenant = await stack.ims.tenant('hostile');
   });
 
@@ -118,6 +120,22 @@ describe('hostile input sweep (every documented endpoint of the four services)',
     await sweep('ims', admin);
     expect(failures).toEqual([]);
   });
+
+  it('cuts an upload whose client stopped sending, after HTTP_IDLE_TIMEOUT_SECONDS, and serves others meanwhile', async () => {
+    const { hostname, port } = new URL(stack.url('segment-ingestion'));
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((r) => socket.once('connect', r));
+    const auth = Object.entries(tenant.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`POST /v1/imports?format=aam-outbound&mode=full HTTP/1.1\r\nhost: ${hostname}\r\n${auth}content-type: text/plain\r\ncontent-length: 100000000\r\n\r\n`);
+    socket.write(`${'9'.repeat(38)} 1\n`);
+    const started = Date.now();
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - started)));
+    socket.on('error', () => undefined);
+    expect((await fetch(`${stack.url('segment-ingestion')}/health`)).status).toBe(200);
+    const after = await closed;
+    expect(after).toBeGreaterThanOrEqual(2500);
+    expect(after).toBeLessThan(15_000);
+  }, 30_000);
 
   it('leaves every service healthy and ready', async () => {
     for (const s of SERVICES) {

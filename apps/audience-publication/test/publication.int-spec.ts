@@ -356,6 +356,58 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect(await api.settled('exp-d4')).toMatchObject({ status: 'published', version: 3, size: 51, added: 1, removed: 0 });
   });
 
+  it("lists the org's exports newest first, filtered by status, list, audience and time, and cursor-paged", async () => {
+    type Page = { items: (ExportView & { listId: string; createdAt: string })[]; next: string | null };
+    const all = await api.json<Page>('/v1/exports?limit=1000');
+    expect(all.next).toBeNull();
+    expect(all.items.length).toBeGreaterThan(10);
+    const ids = all.items.map((e) => e.exportId);
+    // newest first: of two shares of one audience, the one that arrived later comes first
+    expect(ids.indexOf('exp-o2')).toBeLessThan(ids.indexOf('exp-o1'));
+
+    const superseded = await api.json<Page>('/v1/exports?status=superseded');
+    expect(superseded.items.map((e) => e.exportId)).toContain('exp-o1');
+    expect(superseded.items.every((e) => e.status === 'superseded')).toBe(true);
+    const audienceId = all.items.find((e) => e.exportId === 'exp-o2')!.audienceId;
+    expect((await api.json<Page>(`/v1/exports?audienceId=${audienceId}`)).items.map((e) => e.exportId)).toEqual(['exp-o2', 'exp-o1']);
+    const listId = all.items[0].listId;
+    const ofList = await api.json<Page>(`/v1/exports?listId=${encodeURIComponent(listId)}&limit=1000`);
+    expect(ofList.items.map((e) => e.exportId)).toEqual(all.items.filter((e) => e.listId === listId).map((e) => e.exportId));
+
+    // pages of 3 walk the same exports in the same order
+    const walked: string[] = [];
+    for (let after: string | null = null, pages = 0; pages === 0 || after; pages++) {
+      const page: Page = await api.json<Page>(`/v1/exports?limit=3${after ? `&after=${after}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      walked.push(...page.items.map((e) => e.exportId));
+      after = page.next;
+    }
+    expect(walked).toEqual(ids);
+
+    const middle = all.items[Math.floor(all.items.length / 2)].createdAt;
+    const older = await api.json<Page>(`/v1/exports?createdBefore=${middle}&limit=1000`);
+    const newer = await api.json<Page>(`/v1/exports?createdAfter=${middle}&limit=1000`);
+    expect(older.items.every((e) => e.createdAt < middle) && newer.items.every((e) => e.createdAt > middle)).toBe(true);
+    expect(older.items.length + newer.items.length).toBeLessThanOrEqual(all.items.length);
+    expect((await api.json<Page>('/v1/exports?createdAfter=2999-01-01T00:00:00Z')).items).toEqual([]);
+
+    for (const [query, field] of [
+      ['status=sent', 'status'],
+      ['status=published&status=failed', 'status'],
+      ['createdAfter=yesterday', 'createdAfter'],
+      ['listId=', 'listId'],
+      ['limit=0', 'limit'],
+      ['after=not-a-cursor', 'after'],
+    ]) {
+      const res = await api.get(`/v1/exports?${query}`);
+      expect([query, res.status]).toEqual([query, 400]);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(new RegExp(`^${field}`));
+    }
+    // another org sees none of them
+    const other = new PublicationApi(stack.url('audience-publication'), (await stack.ims.tenant('exports elsewhere')).headers);
+    expect((await other.json<Page>('/v1/exports')).items).toEqual([]);
+  });
+
   describe('governance', () => {
     let org: Tenant;
     let orgApi: PublicationApi;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
@@ -75,6 +76,10 @@ async function boot<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<{ 
   await app.startAllMicroservices();
   const port = def.port(config);
   await app.listen(port, config.HOST);
+  // Node cuts any request after 300 s by default, which would fail a big upload half way
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = 0;
+  server.setTimeout(config.HTTP_IDLE_TIMEOUT_SECONDS * 1000);
   logger.info({ port, host: config.HOST }, `${def.service} listening`);
 
   let closing = false;

@@ -54,6 +54,11 @@ export const BaseEnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Proxies in front of the service whose X-Forwarded-For is believed (the client address of rate limits); 0 = none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * A connection silent this long (a client that stopped sending mid-upload) is closed. There is no
+   * limit on a whole request: an upload of millions of lines lasts as long as it keeps sending.
+   */
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

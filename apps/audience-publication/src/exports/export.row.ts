@@ -2,7 +2,8 @@ import type { PolicyRecord } from '@audx/contracts';
 import type { ExportMode } from '../outbound/outbound-plan';
 import { iso, jsonArray, num, numOrNull } from '../common/sql';
 
-export type ExportStatus = 'receiving' | 'assembled' | 'publishing' | 'published' | 'rejected' | 'superseded' | 'failed';
+export const EXPORT_STATUSES = ['receiving', 'assembled', 'publishing', 'published', 'rejected', 'superseded', 'failed'] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
 /** One export (a share of a list), as stored. */
 export interface ExportRow {

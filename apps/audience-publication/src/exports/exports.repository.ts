@@ -3,12 +3,20 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { ListExported, PolicyRecord } from '@audx/contracts';
 import { bulkInsert } from '@audx/persistence';
 import { affectedRows, num } from '../common/sql';
-import { ExportRow, toExportRow } from './export.row';
+import { ExportRow, ExportStatus, toExportRow } from './export.row';
 
 export interface NewExport {
   orgId: string;
   audienceId: string;
   payload: ListExported;
+}
+
+export interface ExportFilter {
+  status?: ExportStatus;
+  listId?: string;
+  audienceId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
 }
 
 /** Exports, their chunks and their staged identifiers. No business rules: SQL only. */
@@ -59,6 +67,24 @@ export class ExportsRepository {
   async find(orgId: string, exportId: string): Promise<ExportRow | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM exports WHERE org_id = ? AND export_id = ?', [orgId, exportId]);
     return rows.length ? toExportRow(rows[0]) : null;
+  }
+
+  /** An org's exports, newest first, those before `beforePk` (the cursor), matching the filter. */
+  async page(orgId: string, filter: ExportFilter, beforePk: number | null, limit: number): Promise<ExportRow[]> {
+    const where = ['org_id = ?'];
+    const params: unknown[] = [orgId];
+    const add = (sql: string, value: unknown) => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.listId) add('list_id = ?', filter.listId);
+    if (filter.audienceId) add('audience_id = ?', filter.audienceId);
+    if (filter.createdAfter) add('created_at > ?', filter.createdAfter);
+    if (filter.createdBefore) add('created_at < ?', filter.createdBefore);
+    if (beforePk !== null) add('export_pk < ?', beforePk);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(`SELECT * FROM exports WHERE ${where.join(' AND ')} ORDER BY export_pk DESC LIMIT ?`, [...params, limit]);
+    return rows.map(toExportRow);
   }
 
   /** Records a chunk; false when this (export, seq) is already in (a redelivery or a re-publication). */

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ShareRecord } from '@audx/contracts';
-import { Errors } from '@audx/platform';
+import { Errors, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
 import { audienceIdOf } from '../audiences/audience-identity';
-import type { ExportRow } from './export.row';
-import { ExportsRepository } from './exports.repository';
+import { EXPORT_STATUSES, ExportRow, ExportStatus } from './export.row';
+import { ExportFilter, ExportsRepository } from './exports.repository';
 import { CallerHeaders, ShareLookup } from './share-lookup';
 
 /** What `GET /v1/exports/{exportId}` answers: the full account of one share. */
@@ -61,12 +61,62 @@ export function pendingExportView(orgId: string, s: ShareRecord) {
   };
 }
 
+/** The query of `GET /v1/exports`, as received. */
+export interface ExportQuery {
+  status?: unknown;
+  listId?: unknown;
+  audienceId?: unknown;
+  createdAfter?: unknown;
+  createdBefore?: unknown;
+}
+
+/** Checks a query field by field: a repeated, empty or malformed one is a 400 that names it. */
+export function exportFilter(q: ExportQuery): ExportFilter {
+  const text = (name: string, v: unknown, max: number): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length === 0 || v.length > max) throw Errors.badRequest(`${name}: give it once, 1 to ${max} characters`);
+    return v;
+  };
+  const time = (name: string, v: unknown): Date | undefined => {
+    const t = text(name, v, 40);
+    if (t === undefined) return undefined;
+    const at = new Date(t);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(t) || Number.isNaN(at.getTime())) throw Errors.badRequest(`${name}: an ISO 8601 date and time, such as 2026-12-07T10:00:00Z`);
+    return at;
+  };
+  const status = text('status', q.status, 20);
+  if (status !== undefined && !(EXPORT_STATUSES as readonly string[]).includes(status)) throw Errors.badRequest(`status: one of ${EXPORT_STATUSES.join(', ')}`);
+  return {
+    status: status as ExportStatus | undefined,
+    listId: text('listId', q.listId, 191),
+    audienceId: text('audienceId', q.audienceId, 191),
+    createdAfter: time('createdAfter', q.createdAfter),
+    createdBefore: time('createdBefore', q.createdBefore),
+  };
+}
+
 @Injectable()
 export class ExportsService {
   constructor(
     @Inject(ExportsRepository) private readonly exports: ExportsRepository,
     @Inject(ShareLookup) private readonly shares: ShareLookup,
   ) {}
+
+  /**
+   * The org's exports that reached publication (their first chunk arrived), newest first, with
+   * cursor paging. A share still being made, or that identity-reconciliation could not make, is
+   * found by its id (`GET /v1/exports/{exportId}`).
+   */
+  async list(orgId: string, query: ExportQuery, after?: unknown, limit?: unknown) {
+    const filter = exportFilter(query);
+    if ((after !== undefined && typeof after !== 'string') || (limit !== undefined && typeof limit !== 'string')) throw Errors.badRequest('after and limit: give each at most once');
+    const n = parseLimit(limit as string | undefined);
+    const cursor = decodeCursor(after as string | undefined, 1);
+    if (cursor && (typeof cursor[0] !== 'number' || !Number.isInteger(cursor[0]))) throw Errors.badRequest('after: invalid cursor');
+    const rows = await this.exports.page(orgId, filter, cursor ? Number(cursor[0]) : null, n + 1);
+    const items = rows.slice(0, n);
+    return { items: items.map(exportView), next: rows.length > n ? encodeCursor([items[items.length - 1].exportPk]) : null };
+  }
 
   async get(orgId: string, exportId: string, caller: CallerHeaders) {
     if (exportId.length > 191) throw Errors.notFound(`export ${exportId}`);
