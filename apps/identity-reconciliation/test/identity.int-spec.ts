@@ -70,6 +70,26 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       }
     });
 
+    it('deletes a data source nothing uses, publishes the deletion, and refuses one in use with what uses it', async () => {
+      await a.putDataSource('doomed', { kind: 'declared', reconciliationKey: 'email' });
+      expect((await b.request('DELETE', '/v1/data-sources/doomed')).status).toBe(404);
+      expect((await a.request('DELETE', '/v1/data-sources/doomed')).status).toBe(204);
+      expect((await a.request('GET', '/v1/data-sources/doomed')).status).toBe(404);
+      expect((await a.request('DELETE', '/v1/data-sources/doomed')).status).toBe(404);
+      await observed.waitFor<typeof Topics.datasourceChanged>('DatasourceChanged', a.orgId, (p) => p.name === 'doomed' && p.deleted === true && p.record === null);
+
+      const fixed = await a.request('DELETE', '/v1/data-sources/defaultDataSource');
+      expect(fixed.status).toBe(409);
+
+      await a.putDataSource('inUse', { kind: 'declared', reconciliationKey: 'email' });
+      const { listId } = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'uses inUse', recipientIds: [] });
+      await a.ok('POST', `/v1/lists/${listId}/share`, { dataSource: 'inUse', audienceName: 'uses inUse' }, [202]);
+      const refused = await a.request('DELETE', '/v1/data-sources/inUse');
+      expect(refused.status).toBe(409);
+      expect(((await json(refused)) as { error: { message: string } }).error.message).toMatch(/^data source inUse is in use: 1 (shares \(audiences\)|share requests) \(such as /);
+      expect((await a.request('GET', '/v1/data-sources/inUse')).status).toBe(200);
+    });
+
     it('refuses inconsistent definitions with every problem listed', async () => {
       const res = await a.request('PUT', '/v1/data-sources/bad', { label: '', kind: 'declared', dpid: 0, hash: 'md5' });
       expect(res.status).toBe(400);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
@@ -26,6 +26,14 @@ export class DataSourcesController {
     const { created, view } = await this.dataSources.put(orgId, name, body);
     if (created) res.status(201);
     return view;
+  }
+
+  @Delete(':name')
+  @RequireScope(Scopes.configWrite)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a data source (409 while lists, shares, share requests or imports in progress use it; defaultDataSource stays); published on datasource.changed' })
+  async remove(@OrgId() orgId: string, @Param('name') name: string): Promise<void> {
+    await this.dataSources.remove(orgId, name);
   }
 
   @Get()

@@ -50,6 +50,32 @@ export class DataSourcesRepository {
     return found.map((r) => this.toRecord(r));
   }
 
+  async remove(manager: EntityManager, orgId: string, name: string): Promise<void> {
+    await manager.query('DELETE FROM data_sources WHERE org_id = ? AND name = ?', [orgId, name]);
+  }
+
+  /**
+   * What still uses a data source: lists imported through it, shares made or asked for through it
+   * (their audiences), imports through it not applied yet. One example id of each, for the answer.
+   */
+  async usage(manager: EntityManager, orgId: string, name: string): Promise<{ what: string; count: number; example: string }[]> {
+    const uses = [
+      { what: 'lists', sql: 'SELECT COUNT(*) AS n, MIN(list_id) AS example FROM lists WHERE org_id = ? AND data_source = ?' },
+      { what: 'shares (audiences)', sql: 'SELECT COUNT(*) AS n, MIN(export_id) AS example FROM exports WHERE org_id = ? AND data_source = ?' },
+      {
+        what: 'share requests',
+        sql: "SELECT COUNT(*) AS n, MIN(export_id) AS example FROM share_requests WHERE org_id = ? AND JSON_UNQUOTE(JSON_EXTRACT(body, '$.dataSource')) = ? AND failed_reason IS NULL",
+      },
+      { what: 'imports in progress', sql: "SELECT COUNT(*) AS n, MIN(import_id) AS example FROM imports WHERE org_id = ? AND data_source = ? AND status IN ('staging', 'ready')" },
+    ];
+    const found: { what: string; count: number; example: string }[] = [];
+    for (const use of uses) {
+      const [r] = await rows<{ n: string; example: string | null }>(manager, use.sql, [orgId, name]);
+      if (Number(r.n) > 0) found.push({ what: use.what, count: Number(r.n), example: r.example ?? '' });
+    }
+    return found;
+  }
+
   /** Inserts or replaces; `insertOnly` inserts when absent and answers whether it did. */
   async save(manager: EntityManager, ds: DataSourceRecord, insertOnly = false): Promise<boolean> {
     const values = [

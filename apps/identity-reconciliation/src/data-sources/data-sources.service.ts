@@ -56,6 +56,23 @@ export class DataSourcesService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * Deletes a data source no list, share or import uses (409 naming what does); its deletion is
+   * published on `datasource.changed`, so segment-ingestion refuses new files for it.
+   */
+  async remove(orgId: string, name: string): Promise<void> {
+    if (name === DEFAULT_DATA_SOURCE) throw Errors.conflict(`${DEFAULT_DATA_SOURCE} is every org's Visitor ID data source; it cannot be deleted`);
+    await this.runtime.transaction(async (manager, outbox) => {
+      if (!(await this.repo.find(manager, orgId, name, true))) throw Errors.notFound('data source');
+      const uses = await this.repo.usage(manager, orgId, name);
+      if (uses.length > 0) {
+        throw Errors.conflict(`data source ${name} is in use: ${uses.map((u) => `${u.count} ${u.what} (such as ${u.example})`).join(', ')}; delete or move those first`);
+      }
+      await this.repo.remove(manager, orgId, name);
+      outbox.add(Topics.datasourceChanged, orgId, { name, deleted: true, record: null });
+    });
+  }
+
   async list(orgId: string, after: string | undefined, limit: string | undefined): Promise<DataSourcePage> {
     const take = parseLimit(limit, 100, 1000);
     const cursor = decodeCursor(after, 1);
