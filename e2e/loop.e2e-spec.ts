@@ -140,6 +140,24 @@ describe('the loop, end to end', () => {
     ids.fileName = file.fileName;
   });
 
+  it("turns a share's complement into a list: the members without an identifier, not the blocklisted", async () => {
+    const { listId } = await a.ok<{ listId: string }>('identity-reconciliation', 'POST', '/v1/lists', { name: 'r41 to r50', recipientIds: Array.from({ length: 10 }, (_, i) => `r${i + 41}`) });
+    const shared = await a.share(listId, { dataSource: 'defaultDataSource', audienceName: 'Complement source', mode: 'full' });
+    // r41 has a visitor ID, r50 is blocklisted, r42 to r49 have none
+    expect(shared).toMatchObject({ status: 'published', members: 10, withIdentifier: 1, blocked: 1, complement: 8 });
+    const made = await a.call<{ listId: string; size: number }>('audience-publication', 'POST', `/v1/exports/${shared.exportId}/complement`);
+    expect([made.status, made.body.size]).toEqual([201, 8]);
+    expect(await a.members(made.body.listId)).toEqual(Array.from({ length: 8 }, (_, i) => `r${i + 42}`).sort());
+    expect(await a.ok('identity-reconciliation', 'GET', `/v1/lists/${made.body.listId}`)).toMatchObject({ origin: 'complement', name: `complement of ${shared.exportId}`, size: 8 });
+
+    expect((await b.call('audience-publication', 'POST', `/v1/exports/${shared.exportId}/complement`)).status).toBe(404);
+    expect((await a.call('audience-publication', 'POST', '/v1/exports/no-such-export/complement')).status).toBe(404);
+    // shared again since: that export's account is no longer what the audience holds
+    await a.share(listId, { dataSource: 'defaultDataSource', audienceName: 'Complement source', mode: 'full' });
+    const stale = await a.call<{ error: { message: string } }>('audience-publication', 'POST', `/v1/exports/${shared.exportId}/complement`);
+    expect([stale.status, stale.body.error.message]).toEqual([409, expect.stringMatching(/shared again since/)]);
+  });
+
   it('blocks an import segment and an export that violate enabled policies', async () => {
     await a.ok('segment-ingestion', 'PUT', '/v1/segments/503', { name: 'Cross-site', labels: ['C5'] });
     await a.ok('segment-ingestion', 'PUT', '/v1/policies/no-cross-site', { marketingAction: 'campaign-import', status: 'ENABLED', deny: { label: 'C5' } });

@@ -408,6 +408,40 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect((await other.json<Page>('/v1/exports')).items).toEqual([]);
   });
 
+  it("rolls an audience back to a kept version: a new version with version N's members and the delta in its files; 409 once N is pruned", async () => {
+    const seg = (id: string) => ListExportBuilder.share(id).segment('37');
+    await driver.share(acme.orgId, seg('exp-rb1').identifiers(visitorIds(0, 20)).build());
+    const v1 = await api.settled('exp-rb1');
+    await driver.share(acme.orgId, seg('exp-rb2').identifiers(visitorIds(5, 25)).build());
+    await api.settled('exp-rb2');
+    await driver.share(acme.orgId, seg('exp-rb3').identifiers(visitorIds(10, 30)).build());
+    expect(await api.settled('exp-rb3')).toMatchObject({ version: 3 });
+
+    const asked = await api.post(`/v1/audiences/${v1.audienceId}/rollback`, { toVersion: 1 });
+    expect(asked.status).toBe(202);
+    const { exportId } = (await asked.json()) as { exportId: string };
+    const rolled = await api.settled(exportId);
+    expect(rolled).toMatchObject({ status: 'published', version: 4, size: 20, added: 10, removed: 10 });
+    expect(await api.allMembers(v1.audienceId, 4, 1000)).toEqual(visitorIds(0, 20));
+    const [v4] = await api.versions(v1.audienceId);
+    expect(readLines(orgDir(acme), v4.files).sort()).toEqual([...visitorIds(0, 10).map((id) => `${id}\td_sid=37`), ...visitorIds(20, 30).map((id) => `${id}\td_unsid=37`)].sort());
+
+    const refusal = async (body: unknown, audienceId = v1.audienceId, as = api) => {
+      const res = await as.post(`/v1/audiences/${audienceId}/rollback`, body);
+      return [res.status, ((await res.json()) as { error: { message: string } }).error.message];
+    };
+    expect(await refusal({ toVersion: 4 })).toEqual([409, expect.stringMatching(/at version 4 already/)]);
+    expect(await refusal({ toVersion: 9 })).toEqual([409, expect.stringMatching(/no version 9/)]);
+    expect((await refusal({ toVersion: 0 }))[0]).toBe(400);
+    expect((await refusal({ version: 2 }))[0]).toBe(400);
+    expect((await refusal({ toVersion: 2 }, 'no-such-audience'))[0]).toBe(404);
+    const other = new PublicationApi(stack.url('audience-publication'), (await stack.ims.tenant('rollback elsewhere')).headers);
+    expect((await refusal({ toVersion: 2 }, v1.audienceId, other))[0]).toBe(404);
+    // KEEP versions are kept: version 1 is gone once version 4 is published
+    await waitFor(async () => !(await api.versions(v1.audienceId)).some((v) => v.version === 1), { what: 'version 1 pruned' });
+    expect(await refusal({ toVersion: 1 })).toEqual([409, expect.stringMatching(/pruned/)]);
+  });
+
   describe('governance', () => {
     let org: Tenant;
     let orgApi: PublicationApi;

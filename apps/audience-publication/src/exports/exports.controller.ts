@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { OrgId, RequireScope, Scopes } from '@audx/auth';
+import type { CallerHeaders } from './share-lookup';
 import { EXPORT_STATUSES } from './export.row';
 import { ExportsService } from './exports.service';
 
@@ -42,5 +43,19 @@ export class ExportsController {
     @Headers('x-gw-ims-org-id') org?: string,
   ) {
     return this.exports.get(orgId, exportId, { authorization, 'x-api-key': apiKey, 'x-gw-ims-org-id': org });
+  }
+
+  @Post(':exportId/complement')
+  @RequireScope(Scopes.listsWrite)
+  @HttpCode(201)
+  @ApiOperation({ summary: "A list of the members the share reached without an identifier (201 {listId}, made in identity-reconciliation's lists); 409 when the audience was shared again since" })
+  complement(
+    @Param('exportId') exportId: string,
+    @Headers('authorization') authorization?: string,
+    @Headers('x-api-key') apiKey?: string,
+    @Headers('x-gw-ims-org-id') org?: string,
+  ) {
+    const caller: CallerHeaders = { authorization, 'x-api-key': apiKey, 'x-gw-ims-org-id': org };
+    return this.exports.complement(exportId, caller);
   }
 }

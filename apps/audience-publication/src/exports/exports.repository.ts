@@ -48,6 +48,34 @@ export class ExportsRepository {
     );
   }
 
+  /**
+   * A rollback: an export made here, on the audience of `like` (its list, data source, labels and
+   * controls, which the export gate judges again), staged with the members of one of its kept
+   * versions and assembled at once. A snapshot: publication compares it with the current version.
+   */
+  async addRollback(manager: EntityManager, r: { exportId: string; like: ExportRow; audiencePk: number; toVersion: number }): Promise<number> {
+    const e = r.like;
+    const inserted = await manager.query(
+      `INSERT INTO exports (org_id, export_id, list_id, data_source, segment_id, audience_name, audience_id, mode, labels, export_controls, dpid, shared_at, base_export_id, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'incremental', ?, ?, ?, CURRENT_TIMESTAMP(3), NULL, 'receiving')`,
+      [e.orgId, r.exportId, e.listId, e.dataSource, e.segmentId, e.audienceName, e.audienceId, JSON.stringify(e.labels), JSON.stringify(e.exportControls), e.dpid],
+    );
+    const exportPk = num((inserted as { insertId: number | string }).insertId);
+    const staged = affectedRows(
+      await manager.query(
+        `INSERT INTO export_identifiers (export_pk, identifier, removed)
+         SELECT ?, identifier, 0 FROM audience_members WHERE audience_pk = ? AND from_version <= ? AND to_version > ?`,
+        [exportPk, r.audiencePk, r.toVersion, r.toVersion],
+      ),
+    );
+    await manager.query(
+      `UPDATE exports SET chunks = 0, staged_identifiers = ?, members = ?, with_identifier = ?, complement = 0, blocked = 0, identifiers_total = ?,
+              status = 'assembled', assembled_at = CURRENT_TIMESTAMP(3) WHERE export_pk = ?`,
+      [staged, staged, staged, staged, exportPk],
+    );
+    return exportPk;
+  }
+
   /** The export, locked until the transaction ends: chunks of one export are applied one at a time. */
   async lock(manager: EntityManager, orgId: string, exportId: string): Promise<ExportRow> {
     const rows: Record<string, unknown>[] = await manager.query('SELECT * FROM exports WHERE org_id = ? AND export_id = ? FOR UPDATE', [orgId, exportId]);

@@ -118,6 +118,12 @@ export class ExportsService {
     return { items: items.map(exportView), next: rows.length > n ? encodeCursor([items[items.length - 1].exportPk]) : null };
   }
 
+  /** `POST /v1/exports/{exportId}/complement`: the list is made by identity-reconciliation, which holds the lists. */
+  async complement(exportId: string, caller: CallerHeaders) {
+    if (exportId.length > 191) throw Errors.notFound(`export ${exportId}`);
+    return this.shares.complement(exportId, caller);
+  }
+
   async get(orgId: string, exportId: string, caller: CallerHeaders) {
     if (exportId.length > 191) throw Errors.notFound(`export ${exportId}`);
     const e = await this.exports.find(orgId, exportId);

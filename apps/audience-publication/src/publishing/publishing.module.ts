@@ -6,10 +6,13 @@ import { OutboundModule } from '../outbound/outbound.module';
 import { FileClockRepository } from './file-clock.repository';
 import { PublishExport } from './publish-export.usecase';
 import { Publisher } from './publisher';
+import { RollbackAudience } from './rollback-audience.usecase';
+import { RollbackController } from './rollback.controller';
 import { VersionPruner } from './version-pruner';
 
 @Module({
   imports: [ExportsModule, AudiencesModule, GovernanceModule, OutboundModule],
-  providers: [FileClockRepository, PublishExport, VersionPruner, Publisher],
+  controllers: [RollbackController],
+  providers: [FileClockRepository, PublishExport, VersionPruner, Publisher, RollbackAudience],
 })
 export class PublishingModule {}

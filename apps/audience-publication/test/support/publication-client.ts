@@ -127,6 +127,10 @@ export class PublicationApi {
     return fetch(`${this.url}${pathAndQuery}`, { headers: this.headers });
   }
 
+  post(pathAndQuery: string, body: unknown): Promise<Response> {
+    return fetch(`${this.url}${pathAndQuery}`, { method: 'POST', headers: { ...this.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
+
   async json<T>(pathAndQuery: string): Promise<T> {
     const res = await this.get(pathAndQuery);
     if (res.status !== 200) throw new Error(`GET ${pathAndQuery}: ${res.status} ${await res.text()}`);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { ShareRecord, audienceIdOf } from '@audx/contracts';
+import { ShareRecord, Topics, audienceIdOf } from '@audx/contracts';
 import { APP_CONFIG, Errors, LOGGER, ServiceRuntime, StepTimer, holdForTest } from '@audx/platform';
 import { ChangeLog } from '../changes/change-log';
 import type { OrgClock } from '../changes/change-log.repository';
@@ -202,6 +202,32 @@ export class ExportsService {
       );
     }
     steps.lap('fill');
+  }
+
+  /**
+   * `POST /v1/shares/{exportId}/complement`: a new list of the members the share reached without
+   * an identifier (not the blocklisted), so a workflow can reach them another way. Exact for the
+   * audience's latest share only (what the audience holds is that share's account): an export its
+   * audience was shared again since answers 409, and so does a share not made yet.
+   */
+  async complement(orgId: string, exportId: string): Promise<{ listId: string; name: string; size: number; exportId: string }> {
+    return this.runtime.transaction(async (manager, outbox) => {
+      const made = exportId.length <= 40 ? await this.exports.find(manager, orgId, exportId) : null;
+      if (!made) {
+        if (exportId.length <= 40 && (await this.requests.find(manager, orgId, exportId))) throw Errors.conflict('the share is not made yet; ask for its complement once it is');
+        throw Errors.notFound('export');
+      }
+      const targetPk = await this.shares.targetOfLatest(manager, orgId, exportId);
+      if (!targetPk) throw Errors.conflict('the audience of this export was shared again since: ask for the complement of its latest export');
+      const source = await this.lists.find(manager, orgId, made.list_id);
+      // the members come from that list: its labels restrict what may be done with them too
+      const list = await this.lists.create(manager, orgId, { name: `complement of ${exportId}`, origin: 'complement', labels: source?.labels ?? [] });
+      await this.shares.addComplement(manager, list.listPk, targetPk);
+      const size = await this.lists.recount(manager, list.listPk);
+      this.changes.record(outbox, manager, orgId, [{ kind: 'list', listPk: list.listPk }]);
+      outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
+      return { listId: list.listId, name: list.name, size, exportId };
+    });
   }
 
   /** Publication could not apply a delta: the next share of that audience carries the whole list, and the resync runner makes one. */

@@ -280,6 +280,17 @@ export class SharesRepository {
     );
   }
 
+  /** The audience whose latest share is this export, locked (null: shared again since, resynced, or never). */
+  async targetOfLatest(manager: EntityManager, orgId: string, exportId: string): Promise<string | null> {
+    const [t] = await rows<{ target_pk: string }>(manager, 'SELECT target_pk FROM share_targets WHERE org_id = ? AND last_export_id = ? FOR UPDATE', [orgId, exportId]);
+    return t ? String(t.target_pk) : null;
+  }
+
+  /** Makes the audience's members that had no identifier at its latest share (blocklisted ones left out) members of a list. */
+  async addComplement(manager: EntityManager, listPk: string, targetPk: string): Promise<void> {
+    await manager.query('INSERT IGNORE INTO list_members (list_pk, rid, present, sequence) SELECT ?, rid, 1, 0 FROM share_members WHERE target_pk = ? AND state = 0', [listPk, targetPk]);
+  }
+
   /** Records the share the audience now reflects, the clock it saw and its counts. */
   async saveTarget(manager: EntityManager, targetPk: string, exportId: string, clock: number, c: ShareCounts): Promise<void> {
     await manager.query(

@@ -37,7 +37,7 @@ export type ShareListDto = z.infer<typeof ShareListSchema>;
 export class ListView {
   @ApiProperty({ example: 'lst_k3j5h2g7f6d4s8a9q1w2' }) listId: string;
   @ApiProperty() name: string;
-  @ApiProperty({ enum: ['import', 'recipients', 'query'] }) origin: string;
+  @ApiProperty({ enum: ['import', 'recipients', 'query', 'complement'] }) origin: string;
   @ApiProperty({ type: String, nullable: true }) segmentId: string | null;
   @ApiProperty({ type: String, nullable: true }) dataSource: string | null;
   @ApiProperty() size: number;

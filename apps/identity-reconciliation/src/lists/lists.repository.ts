@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { newListId } from '../common/ids';
 import { affected, placeholders, rows, toJsonArray } from '../common/sql';
 
-export type ListOrigin = 'import' | 'recipients' | 'query';
+export type ListOrigin = 'import' | 'recipients' | 'query' | 'complement';
 
 export interface ListRecord {
   listPk: string;
