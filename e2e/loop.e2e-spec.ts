@@ -209,11 +209,15 @@ describe('the loop, end to end', () => {
       expect([p, (await b.call(service, 'GET', p)).status]).toEqual([p, 404]);
       expect([p, (await a.call(service, 'GET', p)).status]).toEqual([p, 200]);
     }
-    for (const [service, p] of [['segment-ingestion', '/v1/imports'], ['identity-reconciliation', '/v1/lists'], ['audience-publication', '/v1/audiences'], ['segment-ingestion', '/v1/segments'], ['segment-ingestion', '/v1/policies']] as const) {
+    for (const [service, p] of [['segment-ingestion', '/v1/imports'], ['identity-reconciliation', '/v1/lists'], ['audience-publication', '/v1/audiences'], ['audience-publication', '/v1/exports'], ['segment-ingestion', '/v1/segments'], ['segment-ingestion', '/v1/policies']] as const) {
       expect(JSON.stringify((await b.call(service, 'GET', p)).body)).not.toMatch(/lst_|aud_|imp_|no-cross-site|Cross-site/);
     }
     expect((await b.call('identity-reconciliation', 'POST', `/v1/lists/${ids.list500}/share`, { dataSource: 'defaultDataSource', segmentId: '500', mode: 'full' })).status).toBe(404);
     expect((await b.call('identity-reconciliation', 'DELETE', '/v1/recipients/r1')).status).toBe(404);
+    expect((await b.call('audience-publication', 'POST', `/v1/audiences/${ids.audience}/rollback`, { toVersion: 1 })).status).toBe(404);
+    expect((await b.call('audience-publication', 'POST', `/v1/exports/${ids.export}/complement`)).status).toBe(404);
+    expect((await b.call('identity-reconciliation', 'POST', `/v1/shares/${ids.export}/complement`)).status).toBe(404);
+    expect((await b.call('identity-reconciliation', 'DELETE', '/v1/data-sources/crmHashedEmail')).status).toBe(404);
     expect((await a.call('identity-reconciliation', 'GET', '/v1/recipients/r1')).status).toBe(200);
     await b.ok('identity-reconciliation', 'PUT', '/v1/data-sources/crmHashedEmail', { label: 'B', kind: 'declared', reconciliationKey: 'crmId', dpid: 300001, destinationId: 8, alias: null, hash: 'none', encryption: null, priority: 1, exportControls: [] });
     const mine = await a.ok<{ items: { name: string; reconciliationKey: string | null }[] }>('identity-reconciliation', 'GET', '/v1/data-sources');
