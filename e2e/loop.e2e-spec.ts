@@ -218,6 +218,8 @@ describe('the loop, end to end', () => {
     expect((await b.call('audience-publication', 'POST', `/v1/exports/${ids.export}/complement`)).status).toBe(404);
     expect((await b.call('identity-reconciliation', 'POST', `/v1/shares/${ids.export}/complement`)).status).toBe(404);
     expect((await b.call('identity-reconciliation', 'DELETE', '/v1/data-sources/crmHashedEmail')).status).toBe(404);
+    expect((await b.call('identity-reconciliation', 'DELETE', `/v1/lists/${ids.list500}`)).status).toBe(404);
+    expect((await a.call('identity-reconciliation', 'GET', `/v1/lists/${ids.list500}`)).status).toBe(200);
     expect((await a.call('identity-reconciliation', 'GET', '/v1/recipients/r1')).status).toBe(200);
     await b.ok('identity-reconciliation', 'PUT', '/v1/data-sources/crmHashedEmail', { label: 'B', kind: 'declared', reconciliationKey: 'crmId', dpid: 300001, destinationId: 8, alias: null, hash: 'none', encryption: null, priority: 1, exportControls: [] });
     const mine = await a.ok<{ items: { name: string; reconciliationKey: string | null }[] }>('identity-reconciliation', 'GET', '/v1/data-sources');

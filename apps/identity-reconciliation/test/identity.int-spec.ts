@@ -507,6 +507,32 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await a.request('GET', `/v1/lists/${q.listId}/members?after=bogus`)).status).toBe(400);
     });
 
+    it('deletes a list at once, purges its members in the background, and fails a share asked for it', async () => {
+      const { listId } = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'to delete', recipientIds: ['s-1', 's-2', 's-3'] });
+      const db = await connectDatabase(testDatabase('audx_identity'));
+      try {
+        const [[{ list_pk: listPk }]] = (await db.query('SELECT list_pk FROM lists WHERE org_id = ? AND list_id = ?', [a.orgId, listId])) as unknown as [{ list_pk: string }[]];
+        expect((await b.request('DELETE', `/v1/lists/${listId}`)).status).toBe(404);
+        const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${listId}/share`, { dataSource: 'defaultDataSource', audienceName: 'to delete' }, [202]);
+        expect((await a.request('DELETE', `/v1/lists/${listId}`)).status).toBe(204);
+        expect((await a.request('GET', `/v1/lists/${listId}`)).status).toBe(404);
+        expect((await a.request('GET', `/v1/lists/${listId}/members`)).status).toBe(404);
+        expect((await a.request('DELETE', `/v1/lists/${listId}`)).status).toBe(404);
+        await observed.waitFor<typeof Topics.listUpdated>('ListUpdated', a.orgId, (p) => p.listId === listId && p.cause === 'deleted' && p.removed === 3 && p.size === 0);
+        const members = async () => Number(((await db.query('SELECT COUNT(*) AS n FROM list_members WHERE list_pk = ?', [listPk])) as unknown as [{ n: string }[]])[0][0].n);
+        await waitFor(async () => (await members()) === 0, { timeoutMs: 10_000, what: 'the members purged' });
+        // the share asked for just before was either made before the deletion or fails with the reason
+        const share = await waitFor(async () => {
+          const r = await a.ok<{ status: string; failure?: string }>('GET', `/v1/shares/${exportId}`);
+          return r.status !== 'preparing' && r;
+        }, { timeoutMs: 10_000, what: 'the share settled' });
+        if (share.status === 'failed') expect(share.failure).toMatch(/list/);
+        else expect(share.status).toBe('emitted');
+      } finally {
+        await db.end();
+      }
+    });
+
     it('shares a list: every visitor ID of each member, blocklisted left out, complement counted, chunks with totals', async () => {
       const list = await a.ok<{ listId: string }>('POST', '/v1/lists', { name: 'to share', recipientIds: ['s-1', 's-2', 's-3', 's-4'] });
       const { exportId } = await a.ok<{ exportId: string }>('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'defaultDataSource', segmentId: '77', audienceName: 'Gold', mode: 'full' }, [202]);

@@ -80,6 +80,14 @@ export class ListsController {
     return this.lists.update(orgId, listId, body);
   }
 
+  @Delete(':listId')
+  @HttpCode(204)
+  @RequireScope(Scopes.listsWrite)
+  @ApiOperation({ summary: 'Delete a list: gone at once, its members purged in the background; its published audiences stay as they are (list.updated cause deleted)' })
+  async remove(@OrgId() orgId: string, @Param('listId') listId: string): Promise<void> {
+    await this.lists.remove(orgId, listId);
+  }
+
   @Post(':listId/members')
   @HttpCode(200)
   @RequireScope(Scopes.listsWrite)

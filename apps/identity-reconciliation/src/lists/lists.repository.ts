@@ -185,6 +185,25 @@ export class ListsRepository {
     return changed;
   }
 
+  /** The list goes at once; its members are queued for the purger (a big list is never deleted in one transaction). */
+  async delete(manager: EntityManager, orgId: string, listPk: string): Promise<void> {
+    await manager.query('DELETE FROM lists WHERE list_pk = ?', [listPk]);
+    await manager.query('INSERT IGNORE INTO list_purges (list_pk, org_id, deleted_at) VALUES (?, ?, ?)', [listPk, orgId, new Date()]);
+  }
+
+  /** The oldest deleted list whose members are still there. */
+  async nextPurge(manager: EntityManager): Promise<string | null> {
+    const [p] = await rows<{ list_pk: string }>(manager, 'SELECT list_pk FROM list_purges ORDER BY deleted_at, list_pk LIMIT 1');
+    return p ? String(p.list_pk) : null;
+  }
+
+  /** Deletes up to `slice` members of a deleted list; once none is left, the purge is done. Answers how many went. */
+  async purgeSlice(manager: EntityManager, listPk: string, slice: number): Promise<number> {
+    const n = affected(await manager.query('DELETE FROM list_members WHERE list_pk = ? LIMIT ?', [listPk, slice]));
+    if (n === 0) await manager.query('DELETE FROM list_purges WHERE list_pk = ?', [listPk]);
+    return n;
+  }
+
   async recount(manager: EntityManager, listPk: string): Promise<number> {
     const [{ n }] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM list_members WHERE list_pk = ? AND present = 1', [listPk]);
     await manager.query('UPDATE lists SET size = ?, updated_at = ? WHERE list_pk = ?', [Number(n), new Date(), listPk]);

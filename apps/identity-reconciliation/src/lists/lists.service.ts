@@ -12,6 +12,7 @@ import { RecipientsRepository } from '../recipients/recipients.repository';
 import { compileListQuery } from './list-query';
 import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, PatchListDto, listView } from './lists.dto';
 import { ListFilter, ListRecord, ListsRepository } from './lists.repository';
+import { ListPurger } from './list-purger';
 
 const MemberLineSchema = z.object({ recipientId: z.string().trim().min(1).max(128) }).strict();
 
@@ -23,6 +24,7 @@ export class ListsService {
     @Inject(RecipientsRepository) private readonly recipients: RecipientsRepository,
     @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
+    @Inject(ListPurger) private readonly purger: ListPurger,
   ) {}
 
   async list(orgId: string, after: string | undefined, limit: string | undefined, filter: ListFilter = {}): Promise<ListPage> {
@@ -68,6 +70,21 @@ export class ListsService {
       outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
       return { ...listView({ ...list, size, updatedAt: new Date() }), unknownRecipients };
     });
+  }
+
+  /**
+   * Deletes a list: gone at once for every read and share (a share asked for it fails with "list
+   * not found"); its members are purged in the background. The audiences it was shared to stay
+   * published as they are. A segment's list is made again by the segment's next import.
+   */
+  async remove(orgId: string, listId: string): Promise<void> {
+    await this.runtime.transaction(async (manager, outbox) => {
+      const list = await this.lists.find(manager, orgId, listId, true);
+      if (!list) throw Errors.notFound('list');
+      await this.lists.delete(manager, orgId, list.listPk);
+      outbox.add(Topics.listUpdated, orgId, { listId, size: 0, added: 0, removed: list.size, cause: 'deleted' });
+    });
+    this.purger.wake();
   }
 
   /**

@@ -8,7 +8,7 @@ export const ListUpdatedSchema = z.object({
   size: Count,
   added: Count,
   removed: Count,
-  cause: z.enum(['import', 'recipient-erased', 'created', 'members-edited']),
+  cause: z.enum(['import', 'recipient-erased', 'created', 'members-edited', 'deleted']),
 });
 export type ListUpdated = z.infer<typeof ListUpdatedSchema>;
 
