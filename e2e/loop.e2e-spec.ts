@@ -227,4 +227,12 @@ describe('the loop, end to end', () => {
     // a B token carrying A's org header is refused before any lookup
     expect((await fetch(`${stack.url('identity-reconciliation')}/v1/lists`, { headers: { ...b.tenant.headers, 'x-gw-ims-org-id': a.tenant.orgId } })).status).toBe(403);
   });
+
+  it('logs no personal data: no email address, no Visitor ID and no hashed email of the run in any service log', async () => {
+    const logs = ['ims', 'segment-ingestion', 'identity-reconciliation', 'audience-publication'].map((name) => stack.service(name as never).output.join('')).join('\n');
+    expect(logs.length).toBeGreaterThan(1000);
+    expect(logs).not.toMatch(/@example\.test/i);
+    expect(logs).not.toMatch(/\b\d{38}\b/);
+    expect(logs).not.toContain(sha256('user1@example.test'));
+  });
 });
