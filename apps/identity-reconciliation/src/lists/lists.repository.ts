@@ -204,6 +204,13 @@ export class ListsRepository {
     return n;
   }
 
+  /** Moves the list's size by the memberships that flipped (the list is locked): no count over a list of millions per edit. */
+  async adjustSize(manager: EntityManager, listPk: string, delta: number): Promise<number> {
+    await manager.query('UPDATE lists SET size = size + ?, updated_at = ? WHERE list_pk = ?', [delta, new Date(), listPk]);
+    const [{ size }] = await rows<{ size: number }>(manager, 'SELECT size FROM lists WHERE list_pk = ?', [listPk]);
+    return Number(size);
+  }
+
   async recount(manager: EntityManager, listPk: string): Promise<number> {
     const [{ n }] = await rows<{ n: string }>(manager, 'SELECT COUNT(*) AS n FROM list_members WHERE list_pk = ? AND present = 1', [listPk]);
     await manager.query('UPDATE lists SET size = ?, updated_at = ? WHERE list_pk = ?', [Number(n), new Date(), listPk]);

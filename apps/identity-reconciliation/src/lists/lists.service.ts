@@ -129,7 +129,7 @@ export class ListsService {
           const changed = await this.lists.setPresence(manager, locked.listPk, [...new Set(rids.values())], present);
           // memberships changed, not lines: an unknown, repeated or already-member line changes nothing
           if (changed.length === 0) return 0;
-          const size = await this.lists.recount(manager, locked.listPk);
+          const size = await this.lists.adjustSize(manager, locked.listPk, present ? changed.length : -changed.length);
           this.changes.record(outbox, manager, orgId, changed.map((rid) => ({ kind: 'recipient' as const, rid })));
           outbox.add(Topics.listUpdated, orgId, { listId, size, added: present ? changed.length : 0, removed: present ? 0 : changed.length, cause: 'members-edited' });
           return changed.length;
