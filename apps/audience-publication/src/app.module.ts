@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import { AudiencesModule } from './audiences/audiences.module';
 import type { PublicationConfig } from './config';
@@ -15,6 +15,7 @@ export class AppModule {
       imports: [
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
+        AuditModule,
         GovernanceModule,
         ExportsModule,
         AudiencesModule,

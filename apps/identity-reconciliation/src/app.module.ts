@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IdentityConfig } from './config';
 import { ChangesModule } from './changes/changes.module';
@@ -19,6 +19,7 @@ export class AppModule {
       imports: [
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
+        AuditModule,
         StoreModule,
         ChangesModule,
         DataSourcesModule,

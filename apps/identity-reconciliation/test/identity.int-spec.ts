@@ -938,6 +938,51 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await b.ok<{ items: { listId: string }[] }>('GET', '/v1/lists')).items.map((l) => l.listId)).not.toContain(listA.listId);
     });
   });
+
+  describe('audit trail', () => {
+    type Entry = { at: string; orgId: string; actor: string; action: string; target: string; detail: Record<string, unknown> };
+    type Page = { items: Entry[]; next: string | null };
+    const q = (params: Record<string, string>) => `/v1/audit?${new URLSearchParams(params).toString()}`;
+
+    it("records who changed what: every state-changing call (refusals too) and outside producers' events, never for another org", async () => {
+      await a.putDataSource('audited', { kind: 'declared', reconciliationKey: 'email' });
+      expect((await a.request('PUT', '/v1/data-sources/audited', { label: '', kind: 'declared', dpid: 0 })).status).toBe(400);
+      const action = 'PUT /v1/data-sources/:name';
+      const mine = await waitFor(async () => {
+        const page = await a.ok<Page>('GET', q({ action, target: '/v1/data-sources/audited' }));
+        return page.items.length === 2 && page.items;
+      }, { what: 'two audit entries' });
+      // newest first: the refusal, then the change
+      expect(mine.map((e) => [e.orgId, e.actor, e.action, e.target, e.detail.status])).toEqual([
+        [a.orgId, a.tenant.clientId, action, '/v1/data-sources/audited', 400],
+        [a.orgId, a.tenant.clientId, action, '/v1/data-sources/audited', 201],
+      ]);
+      expect(Date.now() - Date.parse(mine[1].at)).toBeLessThan(60_000);
+
+      // the outside producer "crm" wrote recipient.upserted events earlier in this suite
+      const events = await a.ok<Page>('GET', q({ action: 'event recipient.upserted' }));
+      expect(events.items).toContainEqual(expect.objectContaining({ orgId: a.orgId, actor: 'crm', target: 'recipient.upserted', detail: expect.objectContaining({ events: expect.any(Number) }) }));
+
+      // pages of 20 walk the same entries, newest first
+      const all = await a.ok<Page>('GET', q({ limit: '1000' }));
+      const walked: Entry[] = [];
+      for (let after: string | null = null, pages = 0; pages === 0 || after; pages++) {
+        const page: Page = await a.ok<Page>('GET', q({ limit: '20', ...(after ? { after } : {}) }));
+        walked.push(...page.items);
+        after = page.next;
+      }
+      expect(all.next).toBeNull();
+      expect(walked).toEqual(all.items);
+      expect(all.items.map((e) => e.at)).toEqual([...all.items.map((e) => e.at)].sort().reverse());
+      expect((await a.ok<Page>('GET', q({ from: '2999-01-01T00:00:00Z' }))).items).toEqual([]);
+      expect((await a.ok<Page>('GET', q({ to: mine[1].at, action, target: '/v1/data-sources/audited' }))).items).toEqual([]);
+      for (const bad of [{ from: 'yesterday' }, { limit: '0' }, { after: 'nope' }, { action: '' }] as Record<string, string>[]) expect((await a.request('GET', q(bad))).status).toBe(400);
+
+      const theirs = await b.ok<Page>('GET', q({ limit: '1000' }));
+      expect(theirs.items.every((e) => e.orgId === b.orgId)).toBe(true);
+      expect(JSON.stringify(theirs.items)).not.toContain('/v1/data-sources/audited');
+    });
+  });
 });
 
 async function waitForLinks(client: IdentityClient, recipientId: string, count: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import { AtRestCipher } from '@audx/persistence';
 import { ImsConfig, issuerOf } from './config';
@@ -34,6 +34,7 @@ export class AppModule {
       imports: [
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL, keys: keyStore, issuer: issuerOf(config) }),
+        AuditModule,
         KeysModule.forKeyStore(keyStore),
         RevocationsModule,
         OrganizationsModule,

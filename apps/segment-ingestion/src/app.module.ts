@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IngestionConfig } from './config';
 import { DataSourceReplica } from './data-sources/data-source-replica.repository';
@@ -23,7 +23,7 @@ export class AppModule {
   static register(runtime: ServiceRuntime, config: IngestionConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL })],
+      imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }), AuditModule],
       controllers: [ImportsController, SegmentsController, PoliciesController, ImportsConsumers, DataSourcesConsumer, MembershipStreamConsumer],
       providers: [
         ImportsRepository,

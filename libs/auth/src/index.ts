@@ -10,3 +10,4 @@ export * from './guard';
 export * from './decorators';
 export * from './auth.module';
 export * from './event-authorizer';
+export * from './audit/audit.module';

@@ -2,6 +2,7 @@ import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { Envelope, EnvelopeSchema, PayloadOf, TopicName, contractOf, digestUuid, dlqOf, isCompacted, outsideWriteScopeOf, replicatedTombstone } from '@audx/contracts';
+import { AuditEntry, recordAudit } from './audit-log';
 import type { EventProducer, RawRecord } from './event-producer';
 import type { TopicNamer } from './kafka-client';
 import { OutboxWriter } from './outbox';
@@ -277,6 +278,7 @@ export class BatchConsumer {
       } else {
         for (const envelope of fresh) await handler.handle({ manager, envelope: envelope as Envelope<never>, outbox });
       }
+      if (outsideWriteScopeOf(handler.topic)) await recordAudit(manager, auditOfOutsideEvents(handler.topic, fresh));
       await outbox.flush();
     });
     this.o.onOutboxWritten?.();
@@ -365,4 +367,26 @@ function describe(issues: { path: (string | number)[]; message: string }[]): str
 function affectedRows(result: unknown): number {
   if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result as { affectedRows: number }).affectedRows);
   return 0;
+}
+
+/**
+ * What outside producers changed, one audit entry per org and producer in a slice (not one per
+ * event: a stream of thousands of events a second must not double its writes), with the count and
+ * the first and last event ids.
+ */
+export function auditOfOutsideEvents(topic: string, envelopes: readonly Envelope[]): AuditEntry[] {
+  const groups = new Map<string, Envelope[]>();
+  for (const e of envelopes) {
+    const key = `${e.orgId}\u0000${e.producer}`;
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return [...groups.values()].map((g) => ({
+    orgId: g[0].orgId,
+    actor: g[0].producer,
+    action: `event ${topic}`,
+    target: topic,
+    detail: { events: g.length, firstEventId: g[0].id, lastEventId: g[g.length - 1].id },
+  }));
 }

@@ -14,3 +14,4 @@ export * from './kafka-transport';
 export * from './rethrow-rpc-errors.filter';
 export * from './consumer-backlog';
 export * from './kafka-access';
+export * from './audit-log';

@@ -59,6 +59,8 @@ export const BaseEnvSchema = z.object({
    * limit on a whole request: an upload of millions of lines lasts as long as it keeps sending.
    */
   HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** Audit entries (GET /v1/audit) are kept this long. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
