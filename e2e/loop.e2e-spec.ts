@@ -140,6 +140,22 @@ describe('the loop, end to end', () => {
     ids.fileName = file.fileName;
   });
 
+  it('keeps an audience in sync with its list: a change publishes the next version by itself, until turned off', async () => {
+    const on = await a.call<{ enabled: boolean; lastSharedVersion: number | null }>('audience-publication', 'PUT', `/v1/audiences/${ids.audience}/sync`, { enabled: true, debounceSeconds: 1 });
+    expect([on.status, on.body]).toEqual([200, expect.objectContaining({ enabled: true, debounceSeconds: 1, listId: ids.list500, lastSharedVersion: 2 })]);
+    // r21 leaves the list: version 3 follows without anyone sharing
+    await a.importFile('format=aam-outbound&mode=iter', `${vid(21)}  500\n`);
+    const v3 = await waitFor(async () => {
+      const versions = await a.ok<{ version: number; removed: number; added: number }[]>('audience-publication', 'GET', `/v1/audiences/${ids.audience}/versions`);
+      return versions[0].version === 3 && versions[0];
+    }, { timeoutMs: 30_000, what: 'version 3 published by the sync' });
+    expect(v3).toMatchObject({ added: 0, removed: 1 });
+    expect(await a.ok('audience-publication', 'GET', `/v1/audiences/${ids.audience}/sync`)).toMatchObject({ enabled: true, lastSharedVersion: 3 });
+    expect((await a.call('identity-reconciliation', 'DELETE', `/v1/lists/${ids.list500}`)).status).toBe(409);
+    expect((await b.call('audience-publication', 'PUT', `/v1/audiences/${ids.audience}/sync`, { enabled: false })).status).toBe(404);
+    expect(await a.ok('audience-publication', 'PUT', `/v1/audiences/${ids.audience}/sync`, { enabled: false })).toMatchObject({ enabled: false });
+  });
+
   it("turns a share's complement into a list: the members without an identifier, not the blocklisted", async () => {
     const { listId } = await a.ok<{ listId: string }>('identity-reconciliation', 'POST', '/v1/lists', { name: 'r41 to r50', recipientIds: Array.from({ length: 10 }, (_, i) => `r${i + 41}`) });
     const shared = await a.share(listId, { dataSource: 'defaultDataSource', audienceName: 'Complement source', mode: 'full' });

@@ -2,7 +2,7 @@ import { Topics, audienceIdOf } from '@audx/contracts';
 import { aesEncrypt, aesKey, sha256, sha256Hex } from '@audx/identifiers';
 import { TestStack, connectDatabase, json, testDatabase, waitFor } from '@audx/testing';
 import { recipientKey, recipientKeySql } from '../src/recipients/recipient-key';
-import { DeadLetters, IdentityClient, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
+import { DeadLetters, IdentityClient, ImportSpec, Observed, Producers, consumed, ndjson, nextSequence, visitorId } from './harness';
 
 const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const IV = 'f0e0d0c0b0a090807060504030201000';
@@ -937,6 +937,61 @@ describe('identity-reconciliation (real service, Kafka and MySQL)', () => {
       expect((await a.request('GET', '/v1/recipients/v-r1')).status).toBe(200);
       expect((await b.ok<{ items: { listId: string }[] }>('GET', '/v1/lists')).items.map((l) => l.listId)).not.toContain(listA.listId);
     });
+  });
+
+  describe('audiences kept in sync', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('follows an import, an erasure and a blocklisting with one delta per debounce window, and publishes nothing when no identifier moved', async () => {
+      const rid = (i: number) => `ks-${i}`;
+      await a.upsertRecipients(Array.from({ length: 10 }, (_, i) => ({ recipientId: rid(i) })));
+      await a.linkVisitors(Array.from({ length: 10 }, (_, i) => ({ visitorId: visitorId(900 + i), recipientId: rid(i) })));
+      const imp = (members: ImportSpec['members']) => producers.sendImport(a.orgId, { dataSource: 'defaultDataSource', mode: 'iter', segments: [{ segmentId: '95' }], members });
+      await a.waitReconciled(await imp(Array.from({ length: 5 }, (_, i) => ({ userId: visitorId(900 + i), add: ['95'] }))));
+      const list = (await a.listOf('defaultDataSource', '95'))!;
+      const audienceId = audienceIdOf({ orgId: a.orgId, dataSource: 'defaultDataSource', segmentId: '95', audienceName: null, listId: list.listId });
+      // each share whose last chunk arrived, its chunks merged: what it added and what it removed
+      const shares = () => {
+        const chunks = observed.of<typeof Topics.listExported>('ListExported', a.orgId, (p) => p.segmentId === '95' && p.listId === list.listId).map((e) => e.payload);
+        return chunks
+          .filter((c) => c.last)
+          .map((last) => {
+            const mine = chunks.filter((c) => c.exportId === last.exportId);
+            return { ...last, identifiers: mine.flatMap((c) => c.identifiers), removedIdentifiers: mine.flatMap((c) => c.removedIdentifiers ?? []) };
+          });
+      };
+      await a.ok('POST', `/v1/lists/${list.listId}/share`, { dataSource: 'defaultDataSource', segmentId: '95', keepInSync: true, debounceSeconds: 3 }, [202]);
+      await waitFor(() => shares().length === 1, { what: 'the first share' });
+      expect(await a.ok('GET', `/v1/shares/audiences/${audienceId}/sync`)).toMatchObject({ audienceId, enabled: true, debounceSeconds: 3, listId: list.listId, lastExportId: shares()[0].exportId });
+      expect((await a.request('DELETE', `/v1/lists/${list.listId}`)).status).toBe(409);
+
+      // two imports within one window: one delta
+      await a.waitReconciled(await imp([{ userId: visitorId(905), add: ['95'] }, { userId: visitorId(906), add: ['95'] }, { userId: visitorId(900), remove: ['95'] }]));
+      await a.waitReconciled(await imp([{ userId: visitorId(907), add: ['95'] }]));
+      const second = await waitFor(() => shares().length === 2 && shares()[1], { timeoutMs: 20_000, what: 'the delta of the imports' });
+      expect([second.identifiers.sort(), second.removedIdentifiers]).toEqual([[visitorId(905), visitorId(906), visitorId(907)].sort(), [visitorId(900)]]);
+      expect(second.base?.exportId).toBe(shares()[0].exportId);
+
+      // an erasure and a blocklisting
+      await a.ok('DELETE', `/v1/recipients/${rid(1)}`);
+      await a.upsertRecipients([{ recipientId: rid(2), blocklisted: true }]);
+      const third = await waitFor(() => shares().length === 3 && shares()[2], { timeoutMs: 20_000, what: 'the delta of the erasure and the blocklisting' });
+      expect([third.identifiers, [...third.removedIdentifiers].sort()]).toEqual([[], [visitorId(901), visitorId(902)].sort()]);
+
+      // a change that moves none of its identifiers publishes nothing
+      await a.upsertRecipients([{ recipientId: rid(9), email: 'ks9@example.org' }]);
+      await sleep(6000);
+      expect(shares()).toHaveLength(3);
+
+      // turned off: changes are not followed any more
+      expect(await a.ok('PUT', `/v1/shares/audiences/${audienceId}/sync`, { enabled: false })).toMatchObject({ enabled: false, debounceSeconds: 3 });
+      await a.waitReconciled(await imp([{ userId: visitorId(908), add: ['95'] }]));
+      await sleep(6000);
+      expect(shares()).toHaveLength(3);
+      expect((await a.request('PUT', `/v1/shares/audiences/${audienceId}/sync`, { enabled: 'yes' })).status).toBe(400);
+      expect((await b.request('PUT', `/v1/shares/audiences/${audienceId}/sync`, { enabled: true })).status).toBe(404);
+      expect((await a.request('DELETE', `/v1/lists/${list.listId}`)).status).toBe(204);
+    }, 120_000);
   });
 
   describe('audit trail', () => {

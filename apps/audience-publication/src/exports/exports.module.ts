@@ -11,6 +11,6 @@ import { ShareLookup } from './share-lookup';
 @Module({
   controllers: [ExportsController, ExportsConsumer],
   providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsService, ShareLookup, PublicationMetrics],
-  exports: [ExportsRepository, ExportQueueSignal, PublicationMetrics],
+  exports: [ExportsRepository, ExportQueueSignal, PublicationMetrics, ShareLookup],
 })
 export class ExportsModule {}

@@ -4,6 +4,16 @@ import type { ShareRecord } from '@audx/contracts';
 import { APP_CONFIG, Errors, LOGGER } from '@audx/platform';
 import type { PublicationConfig } from '../config';
 
+/** Whether an audience is kept in sync (identity-reconciliation's answer). */
+export interface SyncView {
+  audienceId: string;
+  enabled: boolean;
+  debounceSeconds: number;
+  listId: string | null;
+  lastExportId: string | null;
+  dueAt: string | null;
+}
+
 /** The caller's credentials, passed on unchanged: identity-reconciliation scopes the answer by them. */
 export type CallerHeaders = Record<'authorization' | 'x-api-key' | 'x-gw-ims-org-id', string | undefined>;
 
@@ -25,27 +35,47 @@ export class ShareLookup {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** A list of the share's complement, made by identity-reconciliation, which holds the lists. */
+  complement(exportId: string, caller: CallerHeaders): Promise<{ listId: string; name: string; size: number; exportId: string }> {
+    return this.ask('POST', `/v1/shares/${encodeURIComponent(exportId)}/complement`, caller, undefined, COMPLEMENT_TIMEOUT_MS);
+  }
+
+  /** Whether an audience is kept in sync with its list: identity-reconciliation, which watches the lists, keeps it. */
+  syncOf(audienceId: string, caller: CallerHeaders): Promise<SyncView> {
+    return this.ask('GET', `/v1/shares/audiences/${encodeURIComponent(audienceId)}/sync`, caller);
+  }
+
+  setSync(audienceId: string, body: unknown, caller: CallerHeaders): Promise<SyncView> {
+    return this.ask('PUT', `/v1/shares/audiences/${encodeURIComponent(audienceId)}/sync`, caller, body);
+  }
+
   /**
-   * Asks identity-reconciliation, which holds the lists, for the list of a share's complement, as
-   * the caller: its answer (201, 404, 409, or the caller's 401/403) is passed on; unreachable: 503.
+   * A call to identity-reconciliation as the caller: its answer (2xx, 400, 404, 409, or the
+   * caller's 401/403) is passed on with its message; unreachable or failing: 503.
    */
-  async complement(exportId: string, caller: CallerHeaders): Promise<{ listId: string; name: string; size: number; exportId: string }> {
+  private async ask<T>(method: string, path: string, caller: CallerHeaders, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.config.IDENTITY_URL}/v1/shares/${encodeURIComponent(exportId)}/complement`, { method: 'POST', headers: headersOf(caller), signal: AbortSignal.timeout(COMPLEMENT_TIMEOUT_MS) });
+      res = await fetch(`${this.config.IDENTITY_URL}${path}`, {
+        method,
+        headers: { ...headersOf(caller), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (err) {
-      this.logger.warn({ exportId, err: String(err) }, 'identity-reconciliation unreachable to make a complement list');
-      throw Errors.unavailable('identity-reconciliation, which makes the list, cannot be reached; try again');
+      this.logger.warn({ method, path, err: String(err) }, 'identity-reconciliation unreachable');
+      throw Errors.unavailable('identity-reconciliation cannot be reached; try again');
     }
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    if (res.status === 201) return body as unknown as { listId: string; name: string; size: number; exportId: string };
-    const message = body?.error?.message ?? 'identity-reconciliation refused the complement';
-    if (res.status === 404) throw Errors.notFound('export');
+    const answer = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (res.ok) return answer as T;
+    const message = answer?.error?.message ?? 'identity-reconciliation refused the request';
+    if (res.status === 400) throw Errors.badRequest(message);
+    if (res.status === 404) throw Errors.notFound(message.replace(/ not found$/, ''));
     if (res.status === 409) throw Errors.conflict(message);
     if (res.status === 401) throw Errors.unauthorized(message);
     if (res.status === 403) throw Errors.forbidden(message);
-    this.logger.warn({ exportId, status: res.status }, 'identity-reconciliation failed to make a complement list');
-    throw Errors.unavailable('identity-reconciliation could not make the list; try again');
+    this.logger.warn({ method, path, status: res.status }, 'identity-reconciliation failed a request');
+    throw Errors.unavailable('identity-reconciliation could not answer; try again');
   }
 
   async find(exportId: string, caller: CallerHeaders): Promise<ShareRecord | null> {

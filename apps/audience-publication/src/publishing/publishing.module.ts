@@ -8,11 +8,12 @@ import { PublishExport } from './publish-export.usecase';
 import { Publisher } from './publisher';
 import { RollbackAudience } from './rollback-audience.usecase';
 import { RollbackController } from './rollback.controller';
+import { AudienceSyncController } from './audience-sync.controller';
 import { VersionPruner } from './version-pruner';
 
 @Module({
   imports: [ExportsModule, AudiencesModule, GovernanceModule, OutboundModule],
-  controllers: [RollbackController],
+  controllers: [RollbackController, AudienceSyncController],
   providers: [FileClockRepository, PublishExport, VersionPruner, Publisher, RollbackAudience],
 })
 export class PublishingModule {}

@@ -4,6 +4,7 @@ import { ExportSender } from './export-sender';
 import { ExportsRepository } from './exports.repository';
 import { ExportsService } from './exports.service';
 import { ResyncRunner } from './resync-runner';
+import { SyncRunner } from './sync-runner';
 import { ShareRequestRunner } from './share-request-runner';
 import { ShareRequestSignal } from './share-request.signal';
 import { ShareRequestsRepository } from './share-requests.repository';
@@ -14,7 +15,7 @@ import { SharesRepository } from './shares.repository';
 @Module({
   imports: [DataSourcesModule],
   controllers: [SharesController],
-  providers: [ExportsService, ExportsRepository, SharesRepository, ExportSender, ResyncRunner, ShareRequestsRepository, ShareRequestSignal, ShareRequestRunner],
-  exports: [ExportsService, ResyncRunner],
+  providers: [ExportsService, ExportsRepository, SharesRepository, ExportSender, ResyncRunner, ShareRequestsRepository, ShareRequestSignal, ShareRequestRunner, SyncRunner],
+  exports: [ExportsService, ResyncRunner, SharesRepository],
 })
 export class ExportsModule {}

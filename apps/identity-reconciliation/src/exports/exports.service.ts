@@ -17,9 +17,13 @@ import { ExportsRepository } from './exports.repository';
 import { ShareRequestsRepository } from './share-requests.repository';
 import { ShareRequestSignal } from './share-request.signal';
 import { identifierSql, identifiersOf, memberKeyColumns } from './identifier-resolver';
-import { MemberContribution, SHARE_CANDIDATES, ShareCounts, ShareScope, ShareTarget, SharesRepository, pagesOf } from './shares.repository';
+import { MemberContribution, SHARE_CANDIDATES, ShareCounts, ShareScope, ShareTarget, SharesRepository, SyncState, pagesOf } from './shares.repository';
 
 const PAGE = 5000;
+
+function syncView(s: SyncState) {
+  return { audienceId: s.audienceId, enabled: s.enabled, debounceSeconds: s.debounceSeconds, listId: s.listId, lastExportId: s.lastExportId, dueAt: s.dueAt };
+}
 
 /** A change to at most this many members (or a quarter of the list) is recomputed member by member. */
 const RECOMPUTE_ALL_ABOVE = 10000;
@@ -73,7 +77,7 @@ export class ExportsService {
     orgId: string,
     listId: string,
     body: ShareListDto,
-    request: { exportId?: string; claim?: (m: EntityManager) => Promise<boolean>; done?: (m: EntityManager) => Promise<void> } = {},
+    request: { exportId?: string; claim?: (m: EntityManager) => Promise<boolean>; done?: (m: EntityManager) => Promise<void>; onlyIfChanged?: boolean } = {},
   ): Promise<{ exportId: string } | null> {
     const started = Date.now();
     const result = await this.runtime.transaction(async (manager, outbox) => {
@@ -139,6 +143,13 @@ export class ExportsService {
           // everything the audience holds: all of it added, for a delta on top of an empty audience
           for await (const page of pagesOf(this.shares.held(manager, target.targetPk), PAGE)) for (const r of page) await writer.add(r.identifier);
         }
+        const shared = { listId: list.listId, dataSource: ds.name, segmentId, audienceName };
+        // a kept-in-sync audience whose identifiers did not move publishes nothing: no empty versions
+        if (request.onlyIfChanged && base && !heldNothing && writer.counts.added === 0 && writer.counts.removed === 0) {
+          await this.shares.saveTarget(manager, target.targetPk, base, clock.clock, counts, shared);
+          if (request.done) await request.done(manager);
+          return null;
+        }
         const totals: ChunkTotals = {
           members: counts.members,
           withIdentifier: counts.withIdentifier,
@@ -149,7 +160,8 @@ export class ExportsService {
         };
         const chunks = await writer.finish(totals);
         steps.lap('chunks');
-        await this.shares.saveTarget(manager, target.targetPk, exportId, clock.clock, counts);
+        await this.shares.saveTarget(manager, target.targetPk, exportId, clock.clock, counts, shared);
+        if (body.keepInSync !== undefined) await this.shares.setSync(manager, target.targetPk, body.keepInSync, body.debounceSeconds);
         await this.exports.insert(manager, { orgId, exportId, listId: list.listId, dataSource: ds.name, segmentId, audienceName, mode: body.mode, chunks, ...totals });
         if (request.done) await request.done(manager);
         return { exportId, chunks, base, scope, ...totals, stepsMs: steps.laps };
@@ -227,6 +239,24 @@ export class ExportsService {
       this.changes.record(outbox, manager, orgId, [{ kind: 'list', listPk: list.listPk }]);
       outbox.add(Topics.listUpdated, orgId, { listId: list.listId, size, added: size, removed: 0, cause: 'created' });
       return { listId: list.listId, name: list.name, size, exportId };
+    });
+  }
+
+  /** Whether the audience is kept in sync with its list, and with what debounce. */
+  async syncOf(orgId: string, audienceId: string) {
+    const state = audienceId.length <= 191 ? await this.shares.syncState(this.runtime.dataSource.manager, orgId, audienceId) : null;
+    if (!state) throw Errors.notFound('audience');
+    return syncView(state);
+  }
+
+  /** `PUT /v1/audiences/{id}/sync`: on (from the next change of its list) or off. */
+  async setSync(orgId: string, audienceId: string, body: { enabled: boolean; debounceSeconds?: number }) {
+    return this.runtime.transaction(async (manager) => {
+      const state = audienceId.length <= 191 ? await this.shares.syncState(manager, orgId, audienceId, true) : null;
+      if (!state) throw Errors.notFound('audience');
+      if (body.enabled && !state.listId) throw Errors.conflict('this audience has not been shared since syncs began: share its list once, then turn the sync on');
+      await this.shares.setSync(manager, state.targetPk, body.enabled, body.debounceSeconds);
+      return syncView((await this.shares.syncState(manager, orgId, audienceId))!);
     });
   }
 

@@ -31,6 +31,24 @@ export interface PendingResync {
   audienceName: string | null;
 }
 
+/** What a share shared: what a kept-in-sync audience shares again. */
+export interface SyncSource {
+  listId: string;
+  dataSource: string;
+  segmentId: string | null;
+  audienceName: string | null;
+}
+
+export interface SyncState {
+  targetPk: string;
+  audienceId: string;
+  enabled: boolean;
+  debounceSeconds: number;
+  listId: string | null;
+  dueAt: string | null;
+  lastExportId: string | null;
+}
+
 export interface ResyncRequest {
   listId: string;
   dataSource: string;
@@ -291,13 +309,82 @@ export class SharesRepository {
     await manager.query('INSERT IGNORE INTO list_members (list_pk, rid, present, sequence) SELECT ?, rid, 1, 0 FROM share_members WHERE target_pk = ? AND state = 0', [listPk, targetPk]);
   }
 
-  /** Records the share the audience now reflects, the clock it saw and its counts. */
-  async saveTarget(manager: EntityManager, targetPk: string, exportId: string, clock: number, c: ShareCounts): Promise<void> {
+  /**
+   * Records the share the audience now reflects, the clock it saw, its counts and what was shared
+   * (what a kept-in-sync audience shares again); a change after that clock makes it due again.
+   */
+  async saveTarget(manager: EntityManager, targetPk: string, exportId: string | null, clock: number, c: ShareCounts, shared: SyncSource): Promise<void> {
     await manager.query(
       `UPDATE share_targets SET last_export_id = ?, clock = ?, members = ?, blocked = ?, with_identifier = ?, identifiers = ?, resync_list_id = NULL,
-              resync_data_source = NULL, resync_segment_id = NULL, resync_audience_name = NULL, resync_requested_at = NULL WHERE target_pk = ?`,
-      [exportId, clock, c.members, c.blocked, c.withIdentifier, c.identifiers, targetPk],
+              resync_data_source = NULL, resync_segment_id = NULL, resync_audience_name = NULL, resync_requested_at = NULL,
+              sync_list_id = ?, sync_data_source = ?, sync_segment_id = ?, sync_audience_name = ?, sync_due_at = NULL WHERE target_pk = ?`,
+      [exportId, clock, c.members, c.blocked, c.withIdentifier, c.identifiers, shared.listId, shared.dataSource, shared.segmentId, shared.audienceName, targetPk],
     );
+  }
+
+  /** Turns keeping the audience in sync on or off (the debounce kept when not given). */
+  async setSync(manager: EntityManager, targetPk: string, enabled: boolean, debounceSeconds?: number): Promise<void> {
+    await manager.query('UPDATE share_targets SET sync_enabled = ?, sync_debounce_seconds = COALESCE(?, sync_debounce_seconds), sync_due_at = NULL WHERE target_pk = ?', [
+      enabled ? 1 : 0,
+      debounceSeconds ?? null,
+      targetPk,
+    ]);
+  }
+
+  async syncState(manager: EntityManager, orgId: string, audienceId: string, lock = false): Promise<SyncState | null> {
+    const [t] = await rows<Record<string, string | null>>(
+      manager,
+      `SELECT target_pk, audience_id, sync_enabled, sync_debounce_seconds, sync_list_id, sync_due_at, last_export_id FROM share_targets WHERE org_id = ? AND audience_id = ?${lock ? ' FOR UPDATE' : ''}`,
+      [orgId, audienceId],
+    );
+    if (!t) return null;
+    return {
+      targetPk: String(t.target_pk),
+      audienceId: t.audience_id!,
+      enabled: Number(t.sync_enabled) === 1,
+      debounceSeconds: Number(t.sync_debounce_seconds),
+      listId: t.sync_list_id,
+      dueAt: t.sync_due_at ? new Date(t.sync_due_at).toISOString() : null,
+      lastExportId: t.last_export_id,
+    };
+  }
+
+  /** Kept-in-sync audiences of the list (a list they follow is not deleted under them). */
+  async syncedWith(manager: EntityManager, orgId: string, listId: string): Promise<string[]> {
+    return (await rows<{ audience_id: string }>(manager, 'SELECT audience_id FROM share_targets WHERE org_id = ? AND sync_enabled = 1 AND sync_list_id = ?', [orgId, listId])).map(
+      (r) => r.audience_id,
+    );
+  }
+
+  /** Kept-in-sync audiences with a change after their last share and no due time yet: due a debounce from now. */
+  async markSyncDue(manager: EntityManager): Promise<number> {
+    return affected(
+      await manager.query(
+        `UPDATE share_targets t SET t.sync_due_at = CURRENT_TIMESTAMP(3) + INTERVAL t.sync_debounce_seconds SECOND
+          WHERE t.sync_enabled = 1 AND t.sync_due_at IS NULL AND t.clock IS NOT NULL
+            AND EXISTS (SELECT 1 FROM share_changes c WHERE c.org_id = t.org_id AND c.clock > t.clock)`,
+      ),
+    );
+  }
+
+  /** Kept-in-sync audiences whose debounce has passed, oldest due first. */
+  async dueSyncs(manager: EntityManager, limit: number): Promise<(PendingResync & { dueAt: string })[]> {
+    const found = await rows<Record<string, string | null>>(
+      manager,
+      `SELECT target_pk, org_id, audience_id, sync_list_id, sync_data_source, sync_segment_id, sync_audience_name, sync_due_at FROM share_targets
+        WHERE sync_enabled = 1 AND sync_due_at <= CURRENT_TIMESTAMP(3) ORDER BY sync_due_at LIMIT ?`,
+      [limit],
+    );
+    return found.map((r) => ({
+      targetPk: String(r.target_pk),
+      orgId: r.org_id!,
+      audienceId: r.audience_id!,
+      listId: r.sync_list_id!,
+      dataSource: r.sync_data_source!,
+      segmentId: r.sync_segment_id,
+      audienceName: r.sync_audience_name,
+      dueAt: String(r.sync_due_at),
+    }));
   }
 
   /** Publication could not apply a delta: the next share of the audience carries the whole list, and one is due. */

@@ -30,6 +30,9 @@ export const ShareListSchema = z
     segmentId: SegmentIdSchema.nullish(),
     audienceName: z.string().trim().min(1).max(255).nullish(),
     mode: z.enum(['incremental', 'full']).default('incremental'),
+    /** From this share on, every change of the list publishes a delta (after the debounce); false stops it. */
+    keepInSync: z.boolean().optional(),
+    debounceSeconds: z.number().int().min(1).max(86400).optional(),
   })
   .strict();
 export type ShareListDto = z.infer<typeof ShareListSchema>;
@@ -70,6 +73,8 @@ export class ShareListBody {
   @ApiProperty({ type: String, required: false, nullable: true, example: '24' }) segmentId?: string | null;
   @ApiProperty({ type: String, required: false, nullable: true }) audienceName?: string | null;
   @ApiProperty({ enum: ['incremental', 'full'], required: false }) mode?: string;
+  @ApiProperty({ required: false, description: 'keep the audience in sync: every change of the list publishes a delta after the debounce' }) keepInSync?: boolean;
+  @ApiProperty({ required: false, minimum: 1, maximum: 86400, description: 'seconds to gather changes before a kept-in-sync audience is shared (default 60)' }) debounceSeconds?: number;
 }
 
 export function listView(l: ListRecord): ListView {

@@ -13,6 +13,7 @@ import { compileListQuery } from './list-query';
 import { CreateListDto, CreatedListView, ListPage, ListView, MemberPage, PatchListDto, listView } from './lists.dto';
 import { ListFilter, ListRecord, ListsRepository } from './lists.repository';
 import { ListPurger } from './list-purger';
+import { SharesRepository } from '../exports/shares.repository';
 
 const MemberLineSchema = z.object({ recipientId: z.string().trim().min(1).max(128) }).strict();
 
@@ -25,6 +26,7 @@ export class ListsService {
     @Inject(ChangeLog) private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(ListPurger) private readonly purger: ListPurger,
+    @Inject(SharesRepository) private readonly shares: SharesRepository,
   ) {}
 
   async list(orgId: string, after: string | undefined, limit: string | undefined, filter: ListFilter = {}): Promise<ListPage> {
@@ -81,6 +83,8 @@ export class ListsService {
     await this.runtime.transaction(async (manager, outbox) => {
       const list = await this.lists.find(manager, orgId, listId, true);
       if (!list) throw Errors.notFound('list');
+      const synced = await this.shares.syncedWith(manager, orgId, listId);
+      if (synced.length > 0) throw Errors.conflict(`audience ${synced[0]}${synced.length > 1 ? ` and ${synced.length - 1} more` : ''} is kept in sync with this list: turn that off first (PUT /v1/audiences/{id}/sync)`);
       await this.lists.delete(manager, orgId, list.listPk);
       outbox.add(Topics.listUpdated, orgId, { listId, size: 0, added: 0, removed: list.size, cause: 'deleted' });
     });
