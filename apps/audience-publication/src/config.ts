@@ -47,6 +47,10 @@ export const PublicationEnvSchema = BaseEnvSchema.extend({
   PUBLICATION_CRASH_AFTER: z.enum(['files', 'version', '']).default(''),
   /** Test hook, honoured only with NODE_ENV=test: a publication waits this long inside its transaction (to see what waits behind it). */
   PUBLICATION_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Test hook, honoured only with NODE_ENV=test: staging a chunk waits this long inside its transaction. */
+  PUBLICATION_STAGE_TEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Test hook: only chunks of exports whose audience name starts with this are delayed while staged. */
+  PUBLICATION_STAGE_TEST_DELAY_PREFIX: z.string().default(''),
   /** Test hook: only exports whose audience name starts with this are delayed. */
   PUBLICATION_TEST_DELAY_PREFIX: z.string().default(''),
   /** Test hook: when set, only this org's exports trigger PUBLICATION_CRASH_AFTER. */

@@ -31,6 +31,9 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
         PUBLICATION_SMALL_MAX_IDENTIFIERS: '100',
         PUBLICATION_TEST_DELAY_MS: '10000',
         PUBLICATION_TEST_DELAY_PREFIX: 'held ',
+        // audiences named "staged slowly ..." hold each chunk 1.5 s while it is staged
+        PUBLICATION_STAGE_TEST_DELAY_MS: '1500',
+        PUBLICATION_STAGE_TEST_DELAY_PREFIX: 'staged slowly',
       }),
       connectDatabase(testDatabase('audx_publication')),
     ]);
@@ -276,15 +279,35 @@ describe('audience-publication (real process, Kafka and MySQL)', () => {
     expect(await api.settled('exp-held-big', 60_000)).toMatchObject({ status: 'published', version: 1, size: 300 });
   }, 90_000);
 
-  it('keeps the order of an audience\'s shares across lanes: a small share after a big one waits for it', async () => {
+  it("publishes another org's one-chunk share while a many-chunk export is still being staged", async () => {
+    const other = await stack.ims.tenant('beside a big staging');
+    const otherApi = new PublicationApi(stack.url('audience-publication'), other.headers);
+    // 8 chunks, each held 1.5 s while it is staged: 12 s of staging
+    await driver.share(acme.orgId, ListExportBuilder.share('exp-held-stage').segment(null, 'staged slowly').identifiers(visitorIds(0, 80)).chunksOf(10).build());
+    await waitFor(() => stack.service('audience-publication').output.join('').includes('holding a chunk staging open'), { timeoutMs: 20_000, what: 'the big export being staged' });
+
+    const asked = Date.now();
+    await driver.share(other.orgId, ListExportBuilder.share('exp-beside-stage').segment('38').identifiers(visitorIds(0, 5)).build());
+    expect(await otherApi.settled('exp-beside-stage', 5000)).toMatchObject({ status: 'published', version: 1, size: 5 });
+    expect(Date.now() - asked).toBeLessThan(5000);
+    expect(await api.settled('exp-held-stage', 90_000)).toMatchObject({ status: 'published', version: 1, size: 80 });
+  }, 120_000);
+
+  it("never turns an audience back across lanes: a small share after a big one of the same audience wins, whichever assembles first", async () => {
     const big = ListExportBuilder.share('exp-lane-1').segment(null, 'held order').sharedAt(new Date(Date.now() - 1000)).identifiers(visitorIds(0, 200)).chunksOf(100).build();
     const small = ListExportBuilder.share('exp-lane-2').segment(null, 'held order').sharedAt(new Date()).identifiers(visitorIds(0, 10)).build();
-    // both assembled before either lane looks, the small one in a lane that is idle
     await driver.share(acme.orgId, [...small, ...big]);
     const first = await api.settled('exp-lane-1', 60_000);
     const second = await api.settled('exp-lane-2', 60_000);
-    expect([first.status, first.version, second.status, second.version]).toEqual(['published', 1, 'published', 2]);
-    expect(second).toMatchObject({ size: 10, removed: 190 });
+    if (first.status === 'published') {
+      // the big one was assembled in time: published first, the small one on top of it
+      expect([first.version, second.status, second.version]).toEqual([1, 'published', 2]);
+      expect(second).toMatchObject({ size: 10, removed: 190 });
+    } else {
+      // the small one was published before the big one was assembled: the older share never turns it back
+      expect([first.status, second.status, second.version]).toEqual(['superseded', 'published', 1]);
+    }
+    expect(await api.allMembers(second.audienceId, second.version!, 1000)).toEqual(visitorIds(0, 10));
   }, 120_000);
 
   it('repeats in an .overwrite line the sids the user holds in the other audiences of the data source', async () => {

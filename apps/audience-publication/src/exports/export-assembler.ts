@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
 import { Envelope, ListExported, OrgIdSchema } from '@audx/contracts';
+import { APP_CONFIG, LOGGER, holdForTest } from '@audx/platform';
+import type { PublicationConfig } from '../config';
 import { audienceIdOf } from '../audiences/audience-identity';
 import { isWritableIdentifier } from '../outbound/outbound-plan';
 import { ExportsRepository } from './exports.repository';
@@ -15,7 +18,11 @@ export type ChunkOutcome = 'staged' | 'duplicate' | 'assembled' | 'late' | 'fail
  */
 @Injectable()
 export class ExportAssembler {
-  constructor(@Inject(ExportsRepository) private readonly exports: ExportsRepository) {}
+  constructor(
+    @Inject(ExportsRepository) private readonly exports: ExportsRepository,
+    @Inject(APP_CONFIG) private readonly config: PublicationConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async accept(manager: EntityManager, envelope: Envelope<ListExported>): Promise<ChunkOutcome> {
     const { orgId, payload: p } = envelope;
@@ -24,6 +31,8 @@ export class ExportAssembler {
     if (p.last && !p.totals) throw new Error('list.exported: the last chunk carries no totals');
     if (p.last && p.totals && p.seq !== p.totals.chunks - 1) throw new Error(`list.exported: last chunk has seq ${p.seq} but totals.chunks is ${p.totals.chunks}`);
 
+    const { NODE_ENV: nodeEnv, PUBLICATION_STAGE_TEST_DELAY_MS: ms, PUBLICATION_STAGE_TEST_DELAY_PREFIX: prefix } = this.config;
+    await holdForTest({ nodeEnv, ms, prefix }, p.audienceName ?? '', this.logger, 'test delay: holding a chunk staging open');
     const audienceId = audienceIdOf({ orgId, dataSource: p.dataSource, segmentId: p.segmentId, audienceName: p.audienceName, listId: p.listId });
     await this.exports.ensure(manager, { orgId, audienceId, payload: p });
     const e = await this.exports.lock(manager, orgId, p.exportId);

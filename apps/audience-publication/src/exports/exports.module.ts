@@ -7,10 +7,12 @@ import { ExportsController } from './exports.controller';
 import { ExportsRepository } from './exports.repository';
 import { ExportsService } from './exports.service';
 import { ShareLookup } from './share-lookup';
+import { ChunkStager } from './chunk-stager';
+import { ExportInboxRepository } from './export-inbox.repository';
 
 @Module({
   controllers: [ExportsController, ExportsConsumer],
-  providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsService, ShareLookup, PublicationMetrics],
+  providers: [ExportsRepository, ExportAssembler, ExportQueueSignal, ExportsService, ShareLookup, PublicationMetrics, ExportInboxRepository, ChunkStager],
   exports: [ExportsRepository, ExportQueueSignal, PublicationMetrics, ShareLookup],
 })
 export class ExportsModule {}

@@ -179,13 +179,13 @@ export class ExportsRepository {
     const r = await this.dataSource.query(
       `UPDATE exports SET status = 'failed', finished_at = CURRENT_TIMESTAMP(3),
               error = CONCAT('incomplete: ', received_chunks, ' of ', COALESCE(chunks, '?'), ' chunks received within ', ?, ' s of the first')
-        WHERE status = 'receiving' AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND`,
+        WHERE status = 'receiving' AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
+          AND NOT EXISTS (SELECT 1 FROM export_inbox i WHERE i.org_id = exports.org_id AND i.export_id = exports.export_id AND i.parked = 0)`,
       [seconds, seconds],
     );
     return affectedRows(r);
   }
 
-  /** Exports waiting for the publisher, in the order they were shared (when assembled, for a producer that does not say). */
   /**
    * Exports to publish in a lane, oldest share first: `small` ones stage at most `smallMax`
    * identifiers. An export waits while an earlier one of its audience is queued in the other lane:

@@ -82,6 +82,9 @@ const NOW = 'share_now';
 export const SHARE_CANDIDATES = 'share_candidates';
 const DIFF = 'share_diff';
 const ZERO = Buffer.alloc(16);
+/** A share's sorts carry their rows (up to 4 KiB of identifier in utf8mb4) instead of re-reading them by row id. */
+const SORT_DATA_BYTES = 8192;
+const SORT_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /**
  * What each shared audience holds (its members' contributions and its identifiers with how many
@@ -110,6 +113,10 @@ export class SharesRepository {
 
   async openWork(manager: EntityManager): Promise<void> {
     await this.closeWork(manager);
+    // The share sorts millions of (id_hash, identifier) rows. With the default 1 KiB limit, a row
+    // holding a VARCHAR(1024) is sorted by row id and read back one random row at a time (a 5M
+    // share spent minutes there); above it, the sort carries the packed row along.
+    await manager.query(`SET SESSION max_length_for_sort_data = ${SORT_DATA_BYTES}, sort_buffer_size = ${SORT_BUFFER_BYTES}`);
     await manager.query(`CREATE TEMPORARY TABLE ${SHARE_CANDIDATES} (rid BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB`);
     await manager.query(
       `CREATE TEMPORARY TABLE ${NOW} (rid BIGINT NOT NULL, id_hash BINARY(16) NOT NULL, state TINYINT NOT NULL, identifier VARCHAR(1024) NULL,
@@ -123,6 +130,8 @@ export class SharesRepository {
 
   async closeWork(manager: EntityManager): Promise<void> {
     await manager.query(`DROP TEMPORARY TABLE IF EXISTS ${SHARE_CANDIDATES}, ${NOW}, ${DIFF}`);
+    // the connection goes back to the pool as it came
+    await manager.query('SET SESSION max_length_for_sort_data = DEFAULT, sort_buffer_size = DEFAULT');
   }
 
   /**
