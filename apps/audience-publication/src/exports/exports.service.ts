@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ShareRecord } from '@audx/contracts';
-import { Errors, decodeCursor, encodeCursor, parseLimit } from '@audx/platform';
+import { Errors, newestFirstPage, queryText, queryTime } from '@audx/platform';
 import { audienceIdOf } from '../audiences/audience-identity';
 import { EXPORT_STATUSES, ExportRow, ExportStatus } from './export.row';
 import { ExportFilter, ExportsRepository } from './exports.repository';
@@ -72,26 +72,14 @@ export interface ExportQuery {
 
 /** Checks a query field by field: a repeated, empty or malformed one is a 400 that names it. */
 export function exportFilter(q: ExportQuery): ExportFilter {
-  const text = (name: string, v: unknown, max: number): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v.length === 0 || v.length > max) throw Errors.badRequest(`${name}: give it once, 1 to ${max} characters`);
-    return v;
-  };
-  const time = (name: string, v: unknown): Date | undefined => {
-    const t = text(name, v, 40);
-    if (t === undefined) return undefined;
-    const at = new Date(t);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(t) || Number.isNaN(at.getTime())) throw Errors.badRequest(`${name}: an ISO 8601 date and time, such as 2026-12-07T10:00:00Z`);
-    return at;
-  };
-  const status = text('status', q.status, 20);
+  const status = queryText('status', q.status, 20);
   if (status !== undefined && !(EXPORT_STATUSES as readonly string[]).includes(status)) throw Errors.badRequest(`status: one of ${EXPORT_STATUSES.join(', ')}`);
   return {
     status: status as ExportStatus | undefined,
-    listId: text('listId', q.listId, 191),
-    audienceId: text('audienceId', q.audienceId, 191),
-    createdAfter: time('createdAfter', q.createdAfter),
-    createdBefore: time('createdBefore', q.createdBefore),
+    listId: queryText('listId', q.listId, 191),
+    audienceId: queryText('audienceId', q.audienceId, 191),
+    createdAfter: queryTime('createdAfter', q.createdAfter),
+    createdBefore: queryTime('createdBefore', q.createdBefore),
   };
 }
 
@@ -109,13 +97,7 @@ export class ExportsService {
    */
   async list(orgId: string, query: ExportQuery, after?: unknown, limit?: unknown) {
     const filter = exportFilter(query);
-    if ((after !== undefined && typeof after !== 'string') || (limit !== undefined && typeof limit !== 'string')) throw Errors.badRequest('after and limit: give each at most once');
-    const n = parseLimit(limit as string | undefined);
-    const cursor = decodeCursor(after as string | undefined, 1);
-    if (cursor && (typeof cursor[0] !== 'number' || !Number.isInteger(cursor[0]))) throw Errors.badRequest('after: invalid cursor');
-    const rows = await this.exports.page(orgId, filter, cursor ? Number(cursor[0]) : null, n + 1);
-    const items = rows.slice(0, n);
-    return { items: items.map(exportView), next: rows.length > n ? encodeCursor([items[items.length - 1].exportPk]) : null };
+    return newestFirstPage(after, limit, (e: ExportRow) => e.exportPk, (before, take) => this.exports.page(orgId, filter, before, take), exportView);
   }
 
   /** `POST /v1/exports/{exportId}/complement`: the list is made by identity-reconciliation, which holds the lists. */

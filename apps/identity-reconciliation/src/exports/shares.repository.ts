@@ -377,10 +377,10 @@ export class SharesRepository {
   }
 
   /** Kept-in-sync audiences whose debounce has passed, oldest due first. */
-  async dueSyncs(manager: EntityManager, limit: number): Promise<(PendingResync & { dueAt: string })[]> {
+  async dueSyncs(manager: EntityManager, limit: number): Promise<PendingResync[]> {
     const found = await rows<Record<string, string | null>>(
       manager,
-      `SELECT target_pk, org_id, audience_id, sync_list_id, sync_data_source, sync_segment_id, sync_audience_name, sync_due_at FROM share_targets
+      `SELECT target_pk, org_id, audience_id, sync_list_id, sync_data_source, sync_segment_id, sync_audience_name FROM share_targets
         WHERE sync_enabled = 1 AND sync_due_at <= CURRENT_TIMESTAMP(3) ORDER BY sync_due_at LIMIT ?`,
       [limit],
     );
@@ -392,7 +392,6 @@ export class SharesRepository {
       dataSource: r.sync_data_source!,
       segmentId: r.sync_segment_id,
       audienceName: r.sync_audience_name,
-      dueAt: String(r.sync_due_at),
     }));
   }
 
