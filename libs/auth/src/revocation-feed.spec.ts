@@ -10,7 +10,7 @@ import { RevocationList } from './revocations';
  * broker half up or away does to kafkajs). The real broker's restarts are in
  * e2e/faults/revocation-feed.fault-spec.ts.
  */
-type Step = 'connect' | 'run' | 'disconnect';
+type Step = 'connect' | 'run' | 'disconnect' | 'slow-run';
 const never = new Promise<void>(() => undefined);
 
 class FakeConsumer extends EventEmitter {
@@ -26,6 +26,7 @@ class FakeConsumer extends EventEmitter {
   async subscribe(): Promise<void> {}
   async run(o: { eachBatch: FakeConsumer['eachBatch'] }): Promise<void> {
     if (this.hangs.has('run')) await never;
+    if (this.hangs.has('slow-run')) await new Promise((r) => setTimeout(r, 400));
     this.eachBatch = o.eachBatch;
   }
   async disconnect(): Promise<void> {
@@ -38,10 +39,10 @@ class FakeConsumer extends EventEmitter {
   }
 }
 
-function fakeKafka(plan: Set<Step>[]) {
+function fakeKafka(plan: Set<Step>[], high: number) {
   const consumers: FakeConsumer[] = [];
   const kafka = {
-    admin: () => ({ connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '0', high: '3' }] }),
+    admin: () => ({ connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '0', high: String(high) }] }),
     consumer: (o: { groupId: string }) => {
       const c = new FakeConsumer(plan[consumers.length] ?? new Set(), o.groupId);
       consumers.push(c);
@@ -68,10 +69,10 @@ describe(RevocationFeed.name, () => {
     feed = null;
   });
 
-  function startFeed(plan: Set<Step>[]) {
-    const { kafka, consumers } = fakeKafka(plan);
+  function startFeed(plan: Set<Step>[], o: { high?: number; connectTimeoutMs?: number } = {}) {
+    const { kafka, consumers } = fakeKafka(plan, o.high ?? 3);
     const list = new RevocationList();
-    feed = new RevocationFeed({ kafka, namer: new TopicNamer(''), service: 'unit', list, logger: pino({ level: 'silent' }), staleAfterMs: 150, connectTimeoutMs: 200 });
+    feed = new RevocationFeed({ kafka, namer: new TopicNamer(''), service: 'unit', list, logger: pino({ level: 'silent' }), staleAfterMs: 150, connectTimeoutMs: o.connectTimeoutMs ?? 200 });
     feed.start();
     return { list, consumers };
   }
@@ -113,6 +114,18 @@ describe(RevocationFeed.name, () => {
     expect(list.ready).toBe(false);
     await consumers[1].fetchUpTo(3);
     expect(list.ready).toBe(true);
+  });
+
+  it('turns ready again when a consumer that caught up before it joined (an empty topic) fetches after the watchdog marked it stale', async () => {
+    // a CI run's broker restart: the new generation found no revocation to read, the join took
+    // longer than the stale window, and the list stayed refused for good although fetches answered
+    const { list, consumers } = startFeed([new Set(['slow-run'])], { high: 0, connectTimeoutMs: 1000 });
+    await until(() => list.ready);
+    await until(() => !list.ready);
+    await until(() => running(consumers, 0));
+    await consumers[0].fetchUpTo(0);
+    expect(list.ready).toBe(true);
+    expect(consumers).toHaveLength(1);
   });
 
   it('replaces a consumer that crashed for good at once', async () => {

@@ -50,6 +50,12 @@ export class RevocationFeed {
   private connectedAt = 0;
   /** Each connection attempt's number: an attempt that timed out must not go on to set anything. */
   private attempts = 0;
+  /**
+   * The generation that has read up to the high watermarks found at its start. Once caught up, any
+   * fetch it answers later makes the list good again: the watchdog may have marked it stale while
+   * that consumer was still joining, and with nothing left to read no batch would ever say so.
+   */
+  private caughtUpGeneration = 0;
 
   /** The groups of this process start with it; they never commit, so the broker forgets them once we leave. */
   readonly groupPrefix: string;
@@ -170,13 +176,15 @@ export class RevocationFeed {
     if (!current()) return;
     this.pending.clear();
     for (const [partition, high] of highs) this.pending.set(partition, high);
-    if (this.pending.size === 0) this.o.list.markReady();
+    if (this.pending.size === 0) this.caughtUp(generation, 'revocation list caught up (nothing to read)');
     // a group per attempt: a consumer that could not leave (the broker was away) never holds a
     // later one's join in a rebalance until its session expires
     const consumer = this.o.kafka.consumer({ groupId: `${this.groupPrefix}.${attempt}`, sessionTimeout: 10000, heartbeatInterval: 3000, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
     consumer.on(consumer.events.FETCH, () => {
-      if (this.consumer === consumer) this.lastFetchAt = Date.now();
+      if (this.consumer !== consumer) return;
+      this.lastFetchAt = Date.now();
+      if (this.caughtUpGeneration === generation && !this.o.list.ready) this.caughtUp(generation, 'revocation feed answering again');
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart && this.consumer === consumer) this.replace(`consumer crashed: ${String(e.payload.error)}`, false);
@@ -193,10 +201,7 @@ export class RevocationFeed {
         const target = this.pending.get(batch.partition);
         if (target !== undefined && BigInt(batch.lastOffset()) + 1n >= target) {
           this.pending.delete(batch.partition);
-          if (this.pending.size === 0 && !this.o.list.ready) {
-            this.o.list.markReady();
-            this.o.logger.info({ revocations: this.o.list.size, generation }, 'revocation list caught up');
-          }
+          if (this.pending.size === 0) this.caughtUp(generation, 'revocation list caught up');
         }
       },
     });
@@ -207,6 +212,16 @@ export class RevocationFeed {
     }
     this.pruneTimer ??= setInterval(() => this.o.list.prune(), this.o.pruneIntervalMs ?? 60_000);
     this.pruneTimer.unref();
+  }
+
+  /** The generation has read what there was to read; the broker has just answered it. */
+  private caughtUp(generation: number, message: string): void {
+    if (!this.isCurrent(generation)) return;
+    this.caughtUpGeneration = generation;
+    this.lastFetchAt = Date.now();
+    if (this.o.list.ready) return;
+    this.o.list.markReady();
+    this.o.logger.info({ revocations: this.o.list.size, generation }, message);
   }
 
   async stop(): Promise<void> {

@@ -75,7 +75,12 @@ describe('service lifecycle (real processes)', () => {
       // a revocation issued now could not reach the service: it must not keep taking tokens
       await waitFor(async () => (await audiences()) === 503, { timeoutMs: 30000, what: 'tokens refused' });
       runStackScript('kafka', ['start'], env);
-      await waitFor(async () => (await readyStatus(service)) === 200 && (await audiences()) === 200, { timeoutMs: 90000, what: 'ready, and tokens taken again' });
+      await waitFor(async () => (await readyStatus(service)) === 200 && (await audiences()) === 200, { timeoutMs: 90000, what: 'ready, and tokens taken again' }).catch(async (err: unknown) => {
+        // say which half never came back, with the service's own account of its feed and checks
+        const ready = await (await fetch(`${service.url}/ready`)).text();
+        const feed = service.output.join('').split('\n').filter((l) => /revocation|dependency/.test(l)).slice(-40).join('\n');
+        throw new Error(`${String(err)}\n/ready: ${ready}\n/v1/audiences: ${await audiences()}\n${feed}`);
+      });
     } finally {
       await stack.stop();
       runStackScript('kafka', ['stop'], env);
