@@ -261,7 +261,12 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
       pump();
     });
     clearInterval(sampler);
-    if (res.status !== 202) process.stdout.write(`upload answered ${res.status} ${res.body.slice(0, 500)}\n${service.output.join('').slice(-6000)}\n`);
+    if (res.status !== 202) {
+      // the request's own log lines and every error, wherever they sit in the service's output
+      const requestId = /"requestId":"([^"]+)"/.exec(res.body)?.[1] ?? 'none';
+      const logged = service.output.join('').split('\n').filter((l) => l.includes(requestId) || l.includes('"level":"error"'));
+      process.stdout.write(`upload answered ${res.status} ${res.body.slice(0, 500)}\n${logged.slice(-30).join('\n').slice(-12000)}\n`);
+    }
     expect(res.status).toBe(202);
     const view = JSON.parse(res.body) as ImportView;
     expect(view.receipt).toMatchObject({ recordsReceived: lines, membershipsAdded: 2 * lines, membershipsRemoved: lines });
