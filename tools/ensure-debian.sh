@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: kcat (a Kafka client that is not kafkajs, for outside producers).
+# Debian packages the tests use: kcat (a Kafka client that is not kafkajs, for outside producers);
+# docker.io and debootstrap (the integration tests' containers, built locally with no registry).
 set -euo pipefail
 missing=()
 command -v kcat >/dev/null || missing+=(kcat)
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "[debian] installing ${missing[*]}"
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }

@@ -182,7 +182,8 @@ export function newClusterId() {
   }
 }
 
-function format() {
+/** The storage tool's arguments (after `java`) that format the data folder. */
+function formatArgs() {
   // The cluster id must stay the same for the life of the data folder.
   const idFile = path.join(dataDir, 'cluster.id');
   const clusterId = fs.existsSync(idFile) ? fs.readFileSync(idFile, 'utf8').trim() : newClusterId();
@@ -191,8 +192,28 @@ function format() {
   // with '-', which the tool's parser would take for an option.
   // a secured broker's SCRAM users are written into its first metadata, so they exist before it serves
   const scram = security === 'sasl' ? Object.entries(credentials().users).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-256=[name=${name},password=${password}]`, '--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]) : [];
-  const r = spawnSync('java', ['-cp', `${libsDir}/*`, `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', path.join(dataDir, 'server.properties'), '--ignore-formatted', ...scram], { encoding: 'utf8' });
+  return ['-cp', `${libsDir}/*`, `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', path.join(dataDir, 'server.properties'), '--ignore-formatted', ...scram];
+}
+
+function format() {
+  const r = spawnSync('java', formatArgs(), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kafka storage format failed: ${r.stderr || r.stdout}`);
+}
+
+/**
+ * What a container needs to run this broker (the test harness's testcontainers path): the same
+ * configuration, credentials and jars, mounted at the same paths, and one shell command that
+ * formats the data folder and runs the broker in the container's Java. Printed as JSON.
+ */
+export function containerPlan() {
+  fetchBroker();
+  writeConfig();
+  const quote = (a) => `'${String(a).replaceAll("'", "'\\''")}'`;
+  const javaCommand = (args) => ['java', ...args].map(quote).join(' ');
+  const run = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, '-cp', `${libsDir}/*`, 'kafka.Kafka', path.join(dataDir, 'server.properties')];
+  const command = ['sh', '-c', `${javaCommand(formatArgs())} && exec ${javaCommand(run)}`];
+  writeOutsideCredentials();
+  return { version, host, port, binds: [{ source: libsDir, target: libsDir, mode: 'ro' }, { source: dataDir, target: dataDir, mode: 'rw' }], command, serverLog: path.join(dataDir, 'server.log') };
 }
 
 async function waitUntilServing(pid, timeoutMs) {
@@ -306,7 +327,7 @@ export async function status() {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const cmd = process.argv[2] ?? 'status';
-  const actions = { start, stop, status, restart: async () => { await stop(); await start(); }, fetch: async () => fetchBroker() };
-  if (!actions[cmd]) { console.error('usage: kafka.mjs start|stop|status|restart|fetch'); process.exit(2); }
+  const actions = { start, stop, status, restart: async () => { await stop(); await start(); }, fetch: async () => fetchBroker(), 'container-plan': async () => console.log(JSON.stringify(containerPlan())) };
+  if (!actions[cmd]) { console.error('usage: kafka.mjs start|stop|status|restart|fetch|container-plan'); process.exit(2); }
   actions[cmd]().then(() => process.exit(0), (err) => { console.error(`[kafka] ${err.message}`); process.exit(1); });
 }

@@ -1,9 +1,20 @@
 import { createConnection } from 'mysql2/promise';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from 'kafkajs';
+import fs from 'node:fs';
+import type { ContainerDeps } from './containers';
+import { RUN_CONTAINERS } from './global-setup';
 import { testKafkaSasl } from './kafka-credentials';
 
-/** Drops the run's databases and topics so that runs do not accumulate state. */
+/** Drops the run's databases and topics so that runs do not accumulate state (or stops its containers). */
 export default async function globalTeardown(): Promise<void> {
+  const containers = (globalThis as Record<symbol, unknown>)[RUN_CONTAINERS] as ContainerDeps | undefined;
+  if (containers) {
+    // the containers' state goes with them, unless it is to be kept for a look
+    if (process.env.AUDX_KEEP_TEST_STATE === '1') return console.log(`[deps] containers kept running (AUDX_KEEP_TEST_STATE=1): ${containers.summary}`);
+    await containers.stop();
+    fs.rmSync(containers.varDir, { recursive: true, force: true });
+    return;
+  }
   const ns = process.env.AUDX_TEST_NAMESPACE;
   if (!ns || process.env.AUDX_KEEP_TEST_STATE === '1') return;
   const conn = await createConnection({ uri: process.env.MYSQL_URL });
