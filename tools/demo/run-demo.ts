@@ -15,7 +15,8 @@ const urls = {
   publication: `http://127.0.0.1:${process.env.PUBLICATION_PORT ?? 4400}`,
 };
 const admin = { clientId: process.env.IMS_ADMIN_CLIENT_ID ?? 'audx-ims-admin', clientSecret: process.env.IMS_ADMIN_CLIENT_SECRET ?? 'audx-ims-dev-only-admin-secret' };
-const credentialsFile = path.resolve('.var/demo-credentials.json');
+// another stack (the compose one) keeps its demo credentials apart from the local stack's
+const credentialsFile = path.resolve(process.env.AUDX_DEMO_CREDENTIALS ?? '.var/demo-credentials.json');
 const SCOPES = ['config.write', 'profiles.write', 'segments.import', 'lists.write', 'read'];
 const DEMO_ORG = 'Audience Exchange Demo';
 
