@@ -8,7 +8,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-audience-exchange}" DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
-compose() { docker-compose -f docker-compose.yml -f deploy/compose.loopback.yml "$@"; }
+resolved=".var/compose/${COMPOSE_PROJECT_NAME}.yml"
+# The two files merged, less the published ports: the engine refuses port bindings under host
+# networking, and an override file cannot remove them (Debian's docker-compose is v1).
+resolve() {
+  mkdir -p "$(dirname "$resolved")"
+  docker-compose -f docker-compose.yml -f deploy/compose.loopback.yml config >"$resolved.merged"
+  /usr/bin/python3 - "$resolved.merged" "$resolved" <<'PY'
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+for service in config.get('services', {}).values():
+    if service.get('network_mode') == 'host':
+        service.pop('ports', None)
+yaml.safe_dump(config, open(sys.argv[2], 'w'), sort_keys=False)
+PY
+}
+compose() { docker-compose --project-directory . -f "$resolved" "$@"; }
 command -v docker-compose >/dev/null || { echo "[compose] docker-compose is not installed (Debian: docker-compose)"; exit 1; }
 export AUDX_DEPS_IMAGE AUDX_NODE_IMAGE AUDX_KAFKA_LIBS
 AUDX_DEPS_IMAGE="$(node tools/containers/image-name.mjs)"
@@ -19,6 +34,7 @@ case "${1:-}" in
     bash tools/containers/images.sh
     AUDX_NODE_IMAGE="$(bash tools/containers/node-image.sh)"
     node tools/stack/kafka.mjs fetch
+    resolve
     compose build
     built=$(date +%s)
     compose up -d
@@ -38,7 +54,11 @@ case "${1:-}" in
     exit 1
     ;;
   down)
-    AUDX_NODE_IMAGE="unused" compose down -v --remove-orphans
+    AUDX_NODE_IMAGE="unused" resolve
+    compose down -v --remove-orphans
+    rm -f "$resolved" "$resolved.merged"
+    # the layers a rebuild left untagged (the services' images are rebuilt on every change)
+    docker image prune -f --filter 'label=org.opencontainers.image.licenses=Apache-2.0' >/dev/null
     ;;
   *) echo "usage: compose-stack.sh up|down"; exit 2 ;;
 esac

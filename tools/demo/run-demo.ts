@@ -72,7 +72,7 @@ async function main() {
   const tenant = await demoTenant();
   const h = { authorization: `Bearer ${tenant.token}`, 'x-api-key': tenant.clientId, 'x-gw-ims-org-id': tenant.orgId };
   console.log(`\n== Demo org ${tenant.orgId}`);
-  console.log(`   client id ${tenant.clientId}${tenant.created ? `\n   client secret ${tenant.clientSecret} (shown once; kept in .var/demo-credentials.json)` : ' (credentials from .var/demo-credentials.json)'}`);
+  console.log(`   client id ${tenant.clientId}${tenant.created ? `\n   client secret ${tenant.clientSecret} (shown once; kept in ${path.relative(process.cwd(), credentialsFile)})` : ` (credentials from ${path.relative(process.cwd(), credentialsFile)})`}`);
   console.log(`   get a token:\n   curl -s -X POST ${urls.ims}/ims/token/v3 -d grant_type=client_credentials -d client_id=${tenant.clientId} -d client_secret=${tenant.clientSecret} -d scope=${SCOPES.join(',')}`);
 
   const dataSources = (await call('GET', `${urls.identity}/v1/data-sources`, h)) as { items: { name: string; dpid: number }[] };

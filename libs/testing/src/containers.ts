@@ -149,17 +149,24 @@ export async function startContainerDeps(varDir: string): Promise<ContainerDeps>
   }
 }
 
-/** Containers a run killed before its teardown left running: removed before a new run starts its own. */
-export function removeLeftoverContainers(): void {
+const alivePid = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Containers (and their brokers' folders) a run killed before its teardown left: removed before a new run starts its own. */
+export function removeLeftoverContainers(varRoot: string): void {
+  if (fs.existsSync(varRoot)) {
+    for (const entry of fs.readdirSync(varRoot)) if (!alivePid(Number(entry))) fs.rmSync(path.join(varRoot, entry), { recursive: true, force: true });
+  }
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', 'label=audx.test-deps'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   const alive = ids.filter((id) => {
     const pid = Number(spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "audx.test-deps"}}', id], { encoding: 'utf8' }).stdout.trim());
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return alivePid(pid);
   });
   const dead = ids.filter((id) => !alive.includes(id));
   if (dead.length) spawnSync('docker', ['rm', '-f', ...dead], { stdio: 'ignore' });

@@ -35,8 +35,9 @@ export default async function globalSetup(_global: unknown, project: Project = {
   const name = typeof project.displayName === 'string' ? project.displayName : (project.displayName?.name ?? 'tests');
   const choice = await chooseContainers(name);
   if (choice.use) {
-    removeLeftoverContainers();
-    const deps: ContainerDeps = await startContainerDeps(path.join(repoRoot, '.var', 'containers', String(process.pid)));
+    const varRoot = path.join(repoRoot, '.var', 'containers');
+    removeLeftoverContainers(varRoot);
+    const deps: ContainerDeps = await startContainerDeps(path.join(varRoot, String(process.pid)));
     (globalThis as Record<symbol, unknown>)[RUN_CONTAINERS] = deps;
     Object.assign(process.env, { KAFKA_BROKERS: deps.kafkaBrokers, MYSQL_URL: deps.mysqlUrl, AUDX_VAR_DIR: deps.varDir });
     console.log(`\n[deps] ${name}: ${deps.summary}`);
