@@ -15,7 +15,7 @@ function boundaries(isTest) {
       { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', ...testing] },
       { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:testing'] },
-      ...['ims', 'segment-ingestion', 'identity-reconciliation', 'audience-publication'].map((app) => ({
+      ...['ims', 'segment-ingestion', 'identity-reconciliation', 'audience-publication', 'cli'].map((app) => ({
         sourceTag: `scope:${app}`,
         onlyDependOnLibsWithTags: [`scope:${app}`, 'scope:shared', 'scope:contracts', ...testing],
       })),
