@@ -93,7 +93,7 @@ async function main() {
   const stager = new ImportStager(imports, dataSources, work, logger);
   const applier = new ImportApplier(runtime, imports, lists, work, changes, config, logger, new Metrics('bench'));
   // the snapshot is measured here; streaming it to Kafka is the sender's job, measured end to end
-  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), new ShareRequestsRepository(), new ShareRequestSignal(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger);
+  const exportsService = new ExportsService(runtime, lists, new ExportsRepository(), new SharesRepository(), new ShareRequestsRepository(), new ShareRequestSignal(), { wake: () => undefined } as unknown as ExportSender, changes, dataSources, config, logger, new Metrics('bench'));
   log(`identity bench: ${N} members (${Math.round(N * MATCH_RATE)} known) against ${N} recipients, kind ${KIND}, database ${database}`);
   try {
     if (reuse) {

@@ -4,6 +4,7 @@ import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IngestionConfig } from './config';
 import { DataSourceReplica } from './data-sources/data-source-replica.repository';
 import { DataSourcesConsumer } from './data-sources/data-sources.consumer';
+import { ImportMetrics } from './imports/import-metrics';
 import { ImportsConsumers } from './imports/imports.consumers';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsRepository } from './imports/imports.repository';
@@ -27,6 +28,7 @@ export class AppModule {
       controllers: [ImportsController, SegmentsController, PoliciesController, ImportsConsumers, DataSourcesConsumer, MembershipStreamConsumer],
       providers: [
         ImportsRepository,
+        ImportMetrics,
         SegmentsRepository,
         PoliciesRepository,
         DataSourceReplica,

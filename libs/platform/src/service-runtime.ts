@@ -69,6 +69,11 @@ export class ServiceRuntime {
     const admin = kafka.admin({ retry: { retries: 0 } });
     let adminConnected = false;
     this.readiness.logTo(options.logger);
+    // /ready as a metric, so that an alert sees a dependency down however the service is probed
+    const readiness = this.readiness;
+    this.metrics.gauge('audx_ready', 'Whether each dependency /ready checks answers (1) or not (0)', ['check'], async function () {
+      for (const [check, state] of Object.entries((await readiness.evaluate()).checks)) this.set({ check }, state === 'ok' ? 1 : 0);
+    });
     this.readiness.register('mysql', () => pingSchema(dataSource));
     this.readiness.register('kafka', async () => {
       if (!adminConnected) {

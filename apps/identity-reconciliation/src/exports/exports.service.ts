@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { ShareRecord, Topics, audienceIdOf } from '@audx/contracts';
-import { APP_CONFIG, Errors, LOGGER, ServiceRuntime, StepTimer, holdForTest } from '@audx/platform';
+import { APP_CONFIG, Errors, LOGGER, Metrics, ServiceRuntime, StepTimer, holdForTest } from '@audx/platform';
+import type { Histogram } from 'prom-client';
 import { ChangeLog } from '../changes/change-log';
 import type { OrgClock } from '../changes/change-log.repository';
 import { newExportId } from '../common/ids';
@@ -52,7 +53,12 @@ export class ExportsService {
     @Inject(DataSourcesService) private readonly dataSources: DataSourcesService,
     @Inject(APP_CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.shareSeconds = metrics.histogram('audx_share_seconds', 'Time to make a share (recompute, difference, chunks, commit), as a delta or whole', ['kind'], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]);
+  }
+
+  private readonly shareSeconds: Histogram<'kind'>;
 
   /**
    * `POST /v1/lists/{id}/share`: checks what can be refused at once (404 list, 422 data source),
@@ -171,6 +177,7 @@ export class ExportsService {
     }, 'READ COMMITTED');
     if (!result) return null;
     this.sender.wake();
+    this.shareSeconds.observe({ kind: result.base ? 'delta' : 'whole' }, (Date.now() - started) / 1000);
     this.logger.info({ ...result, ms: Date.now() - started }, result.base ? 'list exported as a delta' : 'list exported');
     return { exportId: result.exportId };
   }

@@ -45,6 +45,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly smallLoop: BackgroundLoop;
   private readonly failures = new Map<string, number>();
   private readonly applied;
+  private readonly resolved;
+  private readonly listWrites;
 
   constructor(
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
@@ -57,6 +59,8 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(Metrics) metrics: Metrics,
   ) {
     this.applied = metrics.counter('audx_imports_applied_total', 'Imports applied to lists');
+    this.resolved = metrics.counter('audx_identifiers_resolved_total', 'Distinct identifiers of applied imports, by data source kind and outcome', ['kind', 'outcome']);
+    this.listWrites = metrics.counter('audx_list_member_writes_total', 'List members added and removed by applied imports', ['op']);
     const backoffMs = () => config.IMPORT_APPLY_POLL_MS;
     this.loop = new BackgroundLoop(() => this.pass(), { name: 'import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs });
     this.smallLoop = new BackgroundLoop(() => this.applyReady(this.smallLoop, true), { name: 'small import applier', idleMs: config.IMPORT_APPLY_POLL_MS, logger, backoffMs });
@@ -157,12 +161,17 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     }, 'READ COMMITTED');
     if (!outcome) return false;
     this.applied.inc();
-    const { report, steps } = outcome;
+    const { report, steps, kind } = outcome;
+    this.resolved.inc({ kind, outcome: 'matched' }, report.matched);
+    this.resolved.inc({ kind, outcome: 'unmatched' }, report.unmatched);
+    this.resolved.inc({ kind, outcome: 'invalid' }, report.invalid);
+    this.listWrites.inc({ op: 'added' }, report.lists.reduce((n, l) => n + l.added, 0));
+    this.listWrites.inc({ op: 'removed' }, report.lists.reduce((n, l) => n + l.removed, 0));
     this.logger.info({ importId: report.importId, matched: report.matched, unmatched: report.unmatched, invalid: report.invalid, ms: Date.now() - started, steps }, 'import applied');
     return true;
   }
 
-  private async applyLocked(manager: EntityManager, outbox: OutboxWriter, imp: ImportRecord): Promise<{ report: SegmentReconciled; steps: Record<string, number> }> {
+  private async applyLocked(manager: EntityManager, outbox: OutboxWriter, imp: ImportRecord): Promise<{ report: SegmentReconciled; steps: Record<string, number>; kind: string }> {
     const S = imp.sequence;
     const steps = new StepTimer();
     await this.work.openListTable(manager);
@@ -234,7 +243,9 @@ export class ImportApplier implements OnApplicationBootstrap, OnModuleDestroy {
     outbox.add(Topics.segmentReconciled, imp.orgId, report);
     for (const o of outcomes) outbox.add(Topics.listUpdated, imp.orgId, { listId: o.listId, size: o.size, added: o.added, removed: o.removed, cause: 'import' });
     steps.lap('reportMs');
-    return { report, steps: steps.laps };
+    // the data source's kind, a bounded label: a Visitor ID, a Declared ID, or no data source at all
+    const kind = imp.plan.target === 'visitor' ? 'visitor' : imp.plan.target === 'none' ? 'unknown' : 'declared';
+    return { report, steps: steps.laps, kind };
   }
 
   /** Deletes the staging rows of applied imports, a slice per statement (the report stays). */

@@ -60,6 +60,12 @@ export class ImportsRepository {
     return String((r as { insertId: number | string }).insertId);
   }
 
+  /** Imports per status, every org (the metrics' figures). */
+  async countByStatus(): Promise<Map<string, number>> {
+    const rows: { status: string; n: string }[] = await this.db.query('SELECT status, COUNT(*) AS n FROM imports GROUP BY status');
+    return new Map(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async find(orgId: string, importId: string): Promise<ImportRow | null> {
     const rows: ImportRow[] = await this.db.query('SELECT * FROM imports WHERE org_id = ? AND import_id = ?', [orgId, importId]);
     return rows[0] ?? null;

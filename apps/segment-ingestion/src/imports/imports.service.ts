@@ -11,6 +11,7 @@ import type { ImportFormat } from '../parsing/formats';
 import { PoliciesRepository } from '../policies/policies.repository';
 import { SegmentGate } from '../policies/segment-gate';
 import { SegmentsRepository } from '../segments/segments.repository';
+import { ImportMetrics } from './import-metrics';
 import { ImportPipeline } from './import-pipeline';
 import { ImportView, toImportView } from './import-view';
 import { markingLastChunks } from './last-chunk-marking';
@@ -36,6 +37,7 @@ export class ImportsService {
     @Inject(ServiceRuntime) runtime: ServiceRuntime,
     @Inject(APP_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ImportMetrics) private readonly metrics: ImportMetrics,
   ) {
     this.pipeline = new ImportPipeline(
       imports,
@@ -110,7 +112,9 @@ export class ImportsService {
     } finally {
       void this.imports.forgetLineHashes(seq).catch(() => undefined);
     }
-    return this.get(orgId, importId);
+    const view = await this.get(orgId, importId);
+    this.metrics.accepted(view.receipt);
+    return view;
   }
 
   async get(orgId: string, importId: string): Promise<ImportView> {
