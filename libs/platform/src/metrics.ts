@@ -23,7 +23,10 @@ export class Metrics {
     this.outboxParked = this.counter('audx_outbox_parked_total', 'Outbox rows set aside because Kafka will never take them', ['reason']);
   }
 
+  /** The counter of that name: made once, shared by every provider that asks (a guard may be instantiated more than once). */
   counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing instanceof Counter) return existing as Counter<L>;
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
