@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditModule, AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule, DeadLettersModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import { AudiencesModule } from './audiences/audiences.module';
 import type { PublicationConfig } from './config';
@@ -16,6 +16,7 @@ export class AppModule {
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
         AuditModule,
+        DeadLettersModule,
         GovernanceModule,
         ExportsModule,
         AudiencesModule,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditModule, AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule, DeadLettersModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IdentityConfig } from './config';
 import { ChangesModule } from './changes/changes.module';
@@ -20,6 +20,7 @@ export class AppModule {
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }),
         AuditModule,
+        DeadLettersModule,
         StoreModule,
         ChangesModule,
         DataSourcesModule,

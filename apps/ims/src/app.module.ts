@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditModule, AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule, DeadLettersModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import { AtRestCipher } from '@audx/persistence';
 import { ImsConfig, issuerOf } from './config';
@@ -35,6 +35,7 @@ export class AppModule {
         PlatformModule.forRuntime(runtime, config),
         AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL, keys: keyStore, issuer: issuerOf(config) }),
         AuditModule,
+        DeadLettersModule,
         KeysModule.forKeyStore(keyStore),
         RevocationsModule,
         OrganizationsModule,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditModule, AuthModule } from '@audx/auth';
+import { AuditModule, AuthModule, DeadLettersModule } from '@audx/auth';
 import { PlatformModule, ServiceRuntime } from '@audx/platform';
 import type { IngestionConfig } from './config';
 import { DataSourceReplica } from './data-sources/data-source-replica.repository';
@@ -24,7 +24,7 @@ export class AppModule {
   static register(runtime: ServiceRuntime, config: IngestionConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }), AuditModule],
+      imports: [PlatformModule.forRuntime(runtime, config), AuthModule.forRuntime(runtime, { imsUrl: config.IMS_URL }), AuditModule, DeadLettersModule],
       controllers: [ImportsController, SegmentsController, PoliciesController, ImportsConsumers, DataSourcesConsumer, MembershipStreamConsumer],
       providers: [
         ImportsRepository,

@@ -11,3 +11,4 @@ export * from './decorators';
 export * from './auth.module';
 export * from './event-authorizer';
 export * from './audit/audit.module';
+export * from './dead-letters/dead-letters.module';

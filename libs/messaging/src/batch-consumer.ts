@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { Envelope, EnvelopeSchema, PayloadOf, TopicName, contractOf, digestUuid, dlqOf, isCompacted, outsideWriteScopeOf, replicatedTombstone } from '@audx/contracts';
 import { AuditEntry, recordAudit } from './audit-log';
+import { DeadLetter, deadLetterOf, recordDeadLetters } from './dead-letters';
 import type { EventProducer, RawRecord } from './event-producer';
 import type { TopicNamer } from './kafka-client';
 import { OutboxWriter } from './outbox';
@@ -226,7 +227,7 @@ export class BatchConsumer {
   }
 
   private async processSlice(handler: TopicHandler, partition: number, parsed: Parsed[]): Promise<void> {
-    const dead: RawRecord[] = [];
+    const dead: { record: RawRecord; letter: DeadLetter }[] = [];
     const valid: Envelope[] = [];
     for (const p of parsed) {
       if ('error' in p) dead.push(this.deadLetter(handler.topic, partition, p.message, p.error));
@@ -245,7 +246,10 @@ export class BatchConsumer {
       }
     }
     if (dead.length > 0) {
-      await this.o.producer.sendRaw(dead);
+      await this.o.producer.sendRaw(dead.map((d) => d.record));
+      // indexed after the DLQ took them, before the offsets are committed: a crash in between
+      // dead-letters them again, and the index keeps one row each
+      await recordDeadLetters(this.o.dataSource, dead.map((d) => d.letter));
       for (const _ of dead) this.o.onOutcome?.(handler.topic, 'dead-lettered');
       this.o.logger.warn({ topic: handler.topic, count: dead.length }, 'messages written to the dead-letter topic');
     }
@@ -316,7 +320,11 @@ export class BatchConsumer {
     return fresh;
   }
 
-  private deadLetter(topic: TopicName, partition: number, message: KafkaMessage, error: string): RawRecord {
+  private deadLetter(topic: TopicName, partition: number, message: KafkaMessage, error: string): { record: RawRecord; letter: DeadLetter } {
+    return { record: this.dlqRecord(topic, partition, message, error), letter: deadLetterOf(this.o.groupId, topic, partition, message, error) };
+  }
+
+  private dlqRecord(topic: TopicName, partition: number, message: KafkaMessage, error: string): RawRecord {
     return {
       topic: dlqOf(topic),
       key: message.key?.toString('utf8') ?? '',

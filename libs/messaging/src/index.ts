@@ -15,3 +15,4 @@ export * from './rethrow-rpc-errors.filter';
 export * from './consumer-backlog';
 export * from './kafka-access';
 export * from './audit-log';
+export * from './dead-letters';

@@ -6,7 +6,8 @@ export type ServiceName = 'ims' | 'segment-ingestion' | 'identity-reconciliation
 
 /**
  * The topics each service writes and reads (system.md's topic table). A secured broker grants a
- * service's principal exactly these: WRITE on what it produces, READ on what it consumes plus its
+ * service's principal exactly these: WRITE on what it produces (and on the internal topics it consumes,
+ * for an operator's replay of a dead letter), READ on what it consumes plus its
  * consumer group, and WRITE on the dead-letter topic of each topic it consumes. Every service also
  * reads `ims.token.revoked` through a group of its own per process (the revocation feed).
  */
@@ -45,9 +46,12 @@ export function grantsOf(principal: string, namer: TopicNamer): Grant[] {
   if (!service) throw new Error(`unknown principal ${principal}`);
   const { produces, consumes } = SERVICE_TOPICS[service];
   const reads: TopicName[] = [...new Set([...consumes, Topics.imsTokenRevoked])];
+  // an operator's replay of a dead letter publishes it to the topic it came from again; never an
+  // outside producer's topic (its events carry their producer's token, which is not kept)
+  const writes: TopicName[] = [...new Set([...produces, ...consumes.filter((t) => outsideWriteScopeOf(t) === null)])];
   return [
     // READ and WRITE imply DESCRIBE; WRITE implies the idempotent producer's IDEMPOTENT_WRITE (KIP-679)
-    ...produces.map((t) => topic(namer.physical(t), AclOperationTypes.WRITE)),
+    ...writes.map((t) => topic(namer.physical(t), AclOperationTypes.WRITE)),
     ...reads.map((t) => topic(namer.physical(t), AclOperationTypes.READ)),
     ...consumes.map((t) => topic(namer.physical(dlqOf(t)), AclOperationTypes.WRITE)),
     group(namer.group(principal), ResourcePatternTypes.LITERAL),

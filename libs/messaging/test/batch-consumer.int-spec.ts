@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Connection } from 'mysql2/promise';
 import { Topics, VisitorIdentified, dlqOf } from '@audx/contracts';
 import { connectDatabase, repoRoot, testDatabase, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
-import { AUDIT_LOG_DDL, EventProducer, OUTBOX_DDL, TopicNamer, buildMessage, createKafka, ensureTopics } from '../src';
+import { AUDIT_LOG_DDL, DEAD_LETTERS_DDL, EventProducer, OUTBOX_DDL, TopicNamer, buildMessage, createKafka, ensureTopics } from '../src';
 
 const env = testEnv();
 const database = testDatabase('audx_probe');
@@ -37,7 +37,7 @@ describe('BatchConsumer behind the Nest transport (an @EventPattern handler; rea
 
   beforeAll(async () => {
     db = await connectDatabase(database);
-    for (const sql of [...OUTBOX_DDL, AUDIT_LOG_DDL]) await db.query(sql);
+    for (const sql of [...OUTBOX_DDL, AUDIT_LOG_DDL, DEAD_LETTERS_DDL]) await db.query(sql);
     await db.query('CREATE TABLE IF NOT EXISTS handled (event_id CHAR(36) PRIMARY KEY, recipient_id VARCHAR(128) NOT NULL, times INT NOT NULL)');
     kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'probe-test', namespace, partitions: 1, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
     await ensureTopics(kafka, namer, { partitions: 1, replicationFactor: 1 });
