@@ -5,10 +5,14 @@
  * each kind of failure.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tenant, TestStack, repoRoot } from '@audx/testing';
+import pino from 'pino';
+import { Topics } from '@audx/contracts';
+import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
+import { Tenant, TestStack, repoRoot, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
 import { Client, vid } from './client';
 
 interface Run {
@@ -111,6 +115,33 @@ describe('the audx CLI (a real process against the running services)', () => {
     expect(got.files.length).toBeGreaterThan(0);
     const data = got.files.find((f) => !f.path.endsWith('.info'))!;
     expect(fs.readFileSync(data.path).length).toBe(data.bytes);
+  });
+
+  it('lists the dead letters of every service, replays one once and discards another', async () => {
+    const env0 = testEnv();
+    const producer = new EventProducer(createKafka({ brokers: env0.kafkaBrokers.split(','), clientId: 'e2e-cli', namespace: env0.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), new TopicNamer(env0.namespace), 'e2e');
+    try {
+      const poison = () => ({ topic: Topics.segmentImported, key: tenant.orgId, value: JSON.stringify({ id: randomUUID(), type: Topics.segmentImported, version: 1, orgId: tenant.orgId, occurredAt: new Date().toISOString(), correlationId: null, producer: 'e2e', payload: {} }) });
+      await producer.sendRaw([poison(), poison()]);
+    } finally {
+      await producer.disconnect();
+    }
+    const dead = await waitFor(async () => {
+      const items = jsonOf<{ deadLetterId: string; service: string; status: string; reason: string }[]>(await audx(['--json', 'dlq', 'list', '--status', 'dead']));
+      return items.length >= 2 ? items : undefined;
+    }, { timeoutMs: 30000, what: 'two dead letters listed' });
+    expect(dead.every((d) => d.service === 'identity' && /invalid segment\.imported payload/.test(d.reason))).toBe(true);
+    const people = await audx(['dlq', 'list']);
+    expect(people.stdout).toContain(dead[0].deadLetterId);
+
+    const replay = await audx(['dlq', 'replay', dead[0].deadLetterId]);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/replayed/);
+    const twice = await audx(['dlq', 'replay', dead[0].deadLetterId]);
+    expect(twice.code).toBe(5);
+    expect(twice.stderr).toMatch(/409/);
+    expect((await audx(['dlq', 'discard', dead[1].deadLetterId])).code).toBe(0);
+    expect((await audx(['dlq', 'discard', 'dlq_nosuchletter'])).code).toBe(4);
   });
 
   it('gives each kind of failure its own exit code and a hint', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { download, listAudiences, listLists, share } from './commands/audiences';
+import { handleDeadLetter, listDeadLetters } from './commands/dead-letters';
 import { importFile, listImports } from './commands/imports';
 import { login, logout } from './commands/login';
 import { CliContext, contextOf } from './context';
@@ -66,6 +67,21 @@ function program(env: NodeJS.ProcessEnv): Command {
     .addOption(new Option('--version <n>', 'the version').argParser(count))
     .option('--out <dir>', 'the folder to write to (default: <audienceId>-v<version>)')
     .action((audienceId, o) => download(ctx(), audienceId, o));
+  const dlq = p.command('dlq').description("messages the services' consumers could not apply: list, replay to their topic, or discard");
+  dlq
+    .command('list')
+    .description('the dead letters of the org, newest first')
+    .addOption(new Option('--status <status>').choices(['dead', 'replayed', 'discarded']))
+    .addOption(new Option('--service <service>', 'only one service').choices(['ims', 'ingestion', 'identity', 'publication']))
+    .addOption(new Option('--limit <n>', 'per service').default('50').argParser(count))
+    .action((o) => listDeadLetters(ctx(), o));
+  for (const action of ['replay', 'discard'] as const) {
+    dlq
+      .command(`${action} <deadLetterId>`)
+      .description(action === 'replay' ? 'publish it to its topic again (its consumer applies it again)' : 'mark it dealt with, without applying it')
+      .addOption(new Option('--service <service>').choices(['ims', 'ingestion', 'identity', 'publication']))
+      .action((id, o) => handleDeadLetter(ctx(), action, id, o));
+  }
   return p;
 }
 
