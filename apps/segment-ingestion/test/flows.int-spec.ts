@@ -73,6 +73,29 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     expect((await json<{ error: { message: string } }>(refused)).error.message).toBe("unknown data source 'tomb-src'");
   });
 
+  it('routes an AAM file by its DPID to the data source of highest priority when several share it', async () => {
+    const own = await stack.ims.tenant('flows-dpid-priority');
+    const record = (priority: number) => ({ label: `p${priority}`, kind: 'declared' as const, reconciliationKey: 'crmId', dpid: 6262, destinationId: null, alias: null, hash: 'none' as const, encrypted: false, priority, exportControls: [] });
+    const routedTo = async () => {
+      const res = await fetch(`${url}/v1/imports?fileName=S3_6262_100000_iter_1764489600000.sync`, { method: 'POST', headers: { ...own.headers, 'content-type': 'text/plain' }, body: 'crm-1 24\n' });
+      return res.status === 202 ? (await json<{ importId: string }>(res)).importId : null;
+    };
+    const dataSourceOf = async (importId: string) => (await json<{ dataSource: string }>(await fetch(`${url}/v1/imports/${importId}`, { headers: own.headers }))).dataSource;
+    await producer.publish(Topics.datasourceChanged, own.orgId, { name: 'a-low', record: record(1) });
+    await producer.publish(Topics.datasourceChanged, own.orgId, { name: 'z-high', record: record(5) });
+    // by name alone 'a-low' would come first: the priority decides
+    const first = await waitFor(async () => {
+      const id = await routedTo();
+      return id !== null && (await dataSourceOf(id)) === 'z-high' && id;
+    }, { what: 'routed to the higher priority' });
+    expect(first).toBeTruthy();
+    await producer.publish(Topics.datasourceChanged, own.orgId, { name: 'a-low', record: record(9) });
+    await waitFor(async () => {
+      const id = await routedTo();
+      return id !== null && (await dataSourceOf(id)) === 'a-low';
+    }, { what: 'routed anew once the priority changed' });
+  });
+
   it('turns a segment.membership burst into an import within a second', async () => {
     const started = Date.now();
     const events = Array.from({ length: 300 }, (_, i) => ({ dataSource: 'defaultDataSource', userId: vid(5000 + (i % 100)), segmentId: String(90 + (i % 3)), status: i % 7 === 0 ? ('exited' as const) : ('realized' as const), observedAt: new Date().toISOString() }));

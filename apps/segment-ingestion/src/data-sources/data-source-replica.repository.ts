@@ -19,10 +19,10 @@ export class DataSourceReplica {
     @Inject(APP_CONFIG) private readonly config: IngestionConfig,
   ) {}
 
-  async upsert(manager: EntityManager, orgId: string, ds: KnownDataSource): Promise<void> {
+  async upsert(manager: EntityManager, orgId: string, ds: KnownDataSource, priority: number): Promise<void> {
     await manager.query(
-      'INSERT INTO data_source_replica (org_id, name, kind, dpid) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE kind = VALUES(kind), dpid = VALUES(dpid)',
-      [orgId, ds.name, ds.kind, ds.dpid],
+      'INSERT INTO data_source_replica (org_id, name, kind, dpid, priority) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE kind = VALUES(kind), dpid = VALUES(dpid), priority = VALUES(priority)',
+      [orgId, ds.name, ds.kind, ds.dpid, priority],
     );
   }
 
@@ -41,7 +41,8 @@ export class DataSourceReplica {
 
   async findByDpid(orgId: string, dpid: number): Promise<KnownDataSource | null> {
     const rows: { name: string; kind: 'visitor' | 'declared'; dpid: number }[] = await this.db.query(
-      'SELECT name, kind, dpid FROM data_source_replica WHERE org_id = ? AND dpid = ? ORDER BY name LIMIT 1',
+      // the highest priority takes a DPID several data sources share; the name settles a tie
+      'SELECT name, kind, dpid FROM data_source_replica WHERE org_id = ? AND dpid = ? ORDER BY priority DESC, name LIMIT 1',
       [orgId, dpid],
     );
     if (rows[0]) return { name: rows[0].name, kind: rows[0].kind, dpid: Number(rows[0].dpid) };
