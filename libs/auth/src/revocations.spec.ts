@@ -32,6 +32,19 @@ describe(RevocationList.name, () => {
     expect(sut.isRevoked(token('new', 'c1', cut + 1), NOW)).toBe(false);
   });
 
+  it('keeps one cut-off per client however often it is cut, each later one covering the earlier', () => {
+    for (let i = 0; i < 1000; i++) sut.add(clientRevocationId('c1', NOW_MS + i), NOW + 60 + i, NOW);
+    expect(sut.size).toBe(1);
+    expect(sut.isRevoked(token('old', 'c1', NOW_MS), NOW)).toBe(true);
+    expect(sut.isRevoked(token('last', 'c1', NOW_MS + 999), NOW + 1000)).toBe(true);
+    expect(sut.isRevoked(token('after', 'c1', NOW_MS + 1000), NOW)).toBe(false);
+    // a cut-off reaching later but expiring sooner covers different tokens: both are kept
+    sut.add(clientRevocationId('c1', NOW_MS + 5000), NOW + 30, NOW);
+    expect(sut.size).toBe(2);
+    expect(sut.isRevoked(token('between', 'c1', NOW_MS + 4000), NOW + 20)).toBe(true);
+    expect(sut.isRevoked(token('old', 'c1', NOW_MS), NOW + 1000)).toBe(true);
+  });
+
   it('reads a cut-off in epoch seconds (published before ms) as the end of that second', () => {
     sut.add(`client:c1:${NOW}`, NOW + 60, NOW);
     expect(sut.isRevoked(token('same-second', 'c1', NOW_MS + 999), NOW)).toBe(true);

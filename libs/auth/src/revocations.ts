@@ -87,9 +87,12 @@ export class RevocationList {
       return;
     }
     const entries = this.clients.get(r.clientId) ?? [];
-    // a feed that reconnects replays the topic: the same revocation counts once
-    if (!entries.some((e) => e.createdAtOrBeforeMs === r.createdAtOrBeforeMs && e.exp === r.exp)) entries.push({ createdAtOrBeforeMs: r.createdAtOrBeforeMs, exp: r.exp });
-    this.clients.set(r.clientId, entries);
+    // a cut-off covering as late a creation time for at least as long makes another one useless:
+    // kept compact, a client holds one cut-off however often it is cut (each later one covers the
+    // earlier), and a feed that replays the topic counts the same revocation once
+    const covers = (a: { createdAtOrBeforeMs: number; exp: number }, b: { createdAtOrBeforeMs: number; exp: number }) => a.createdAtOrBeforeMs >= b.createdAtOrBeforeMs && a.exp >= b.exp;
+    if (entries.some((e) => covers(e, r))) return;
+    this.clients.set(r.clientId, [...entries.filter((e) => !covers(r, e)), { createdAtOrBeforeMs: r.createdAtOrBeforeMs, exp: r.exp }]);
   }
 
   isRevoked(token: RevocableToken, nowSec = Date.now() / 1000): boolean {
