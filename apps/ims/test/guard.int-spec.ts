@@ -108,6 +108,11 @@ describe('AccessTokenGuard in a service of its own (real IMS, MySQL, Kafka)', ()
       expect(await read(elsewhere, a.clientId, orgA)).toMatchObject({ status: 401, body: { error: { message: 'invalid access token: unexpected audience' } } });
       const { aud: _dropped, ...noAudience } = claims;
       expect(await read(resign(noAudience, key), a.clientId, orgA)).toMatchObject({ status: 401, body: { error: { message: 'invalid access token: missing audience' } } });
+      // and IMS's own validate_token says the same
+      const validate = async (token: string) =>
+        (await fetch(`${ims.url}/ims/validate_token/v1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ type: 'access_token', client_id: a.clientId, token }) })).json();
+      expect(await validate(elsewhere)).toMatchObject({ valid: false, reason: 'unexpected audience' });
+      expect(await validate(resign(claims, key))).toMatchObject({ valid: true });
     });
 
     it('a key id IMS never published', async () => {

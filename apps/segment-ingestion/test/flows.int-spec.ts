@@ -76,8 +76,10 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
   it('routes an AAM file by its DPID to the data source of highest priority when several share it', async () => {
     const own = await stack.ims.tenant('flows-dpid-priority');
     const record = (priority: number) => ({ label: `p${priority}`, kind: 'declared' as const, reconciliationKey: 'crmId', dpid: 6262, destinationId: null, alias: null, hash: 'none' as const, encrypted: false, priority, exportControls: [] });
+    let last = '';
     const routedTo = async () => {
-      const res = await fetch(`${url}/v1/imports?fileName=S3_6262_100000_iter_1764489600000.sync`, { method: 'POST', headers: { ...own.headers, 'content-type': 'text/plain' }, body: 'crm-1 24\n' });
+      const res = await fetch(`${url}/v1/imports?fileName=S3_4242_6262_iter_1764489600000.sync`, { method: 'POST', headers: { ...own.headers, 'content-type': 'text/plain' }, body: 'crm-1 24\n' });
+      last = `${res.status} ${res.status === 202 ? '' : await res.text()}`;
       return res.status === 202 ? (await json<{ importId: string }>(res)).importId : null;
     };
     const dataSourceOf = async (importId: string) => (await json<{ dataSource: string }>(await fetch(`${url}/v1/imports/${importId}`, { headers: own.headers }))).dataSource;
@@ -87,7 +89,9 @@ describe('segment-ingestion flows: drop folder, stream, completion, crashes, mem
     const first = await waitFor(async () => {
       const id = await routedTo();
       return id !== null && (await dataSourceOf(id)) === 'z-high' && id;
-    }, { what: 'routed to the higher priority' });
+    }, { what: 'routed to the higher priority' }).catch((err: unknown) => {
+      throw new Error(`${String(err)} (last answer: ${last})`);
+    });
     expect(first).toBeTruthy();
     await producer.publish(Topics.datasourceChanged, own.orgId, { name: 'a-low', record: record(9) });
     await waitFor(async () => {

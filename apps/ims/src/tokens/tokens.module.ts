@@ -21,7 +21,8 @@ import { SIGNATURE_VERIFIER, TokensService } from './tokens.service';
     TokensService,
     {
       provide: SIGNATURE_VERIFIER,
-      useFactory: (keys: KeyStore, config: ImsConfig) => new TokenVerifier(keys, null, { issuer: issuerOf(config) }),
+      // the same checks as every service's guard: a token issued for another audience is not valid here either
+      useFactory: (keys: KeyStore, config: ImsConfig) => new TokenVerifier(keys, null, { issuer: issuerOf(config), audience: config.IMS_AUDIENCE }),
       inject: [KeyStore, APP_CONFIG],
     },
   ],
