@@ -5,15 +5,12 @@
  * each kind of failure.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { Topics } from '@audx/contracts';
-import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { Tenant, TestStack, repoRoot, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
-import { Client, vid } from './client';
+import { Tenant, TestStack, repoRoot, waitFor } from '@audx/testing';
+import { Client, rawEvent, testProducer, vid } from './client';
 
 interface Run {
   code: number | null;
@@ -118,11 +115,9 @@ describe('the audx CLI (a real process against the running services)', () => {
   });
 
   it('lists the dead letters of every service, replays one once and discards another', async () => {
-    const env0 = testEnv();
-    const producer = new EventProducer(createKafka({ brokers: env0.kafkaBrokers.split(','), clientId: 'e2e-cli', namespace: env0.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), new TopicNamer(env0.namespace), 'e2e');
+    const producer = testProducer('e2e-cli');
     try {
-      const poison = () => ({ topic: Topics.segmentImported, key: tenant.orgId, value: JSON.stringify({ id: randomUUID(), type: Topics.segmentImported, version: 1, orgId: tenant.orgId, occurredAt: new Date().toISOString(), correlationId: null, producer: 'e2e', payload: {} }) });
-      await producer.sendRaw([poison(), poison()]);
+      await producer.sendRaw([rawEvent(tenant.orgId, Topics.segmentImported, {}), rawEvent(tenant.orgId, Topics.segmentImported, {})]);
     } finally {
       await producer.disconnect();
     }

@@ -1,4 +1,7 @@
-import { Tenant, TestStack, waitFor } from '@audx/testing';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { EventProducer, RawRecord, TopicNamer, createKafka } from '@audx/messaging';
+import { Tenant, TestStack, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
 
 export type Service = 'ims' | 'segment-ingestion' | 'identity-reconciliation' | 'audience-publication';
 export type Body = Record<string, unknown> | unknown[] | string | Buffer | undefined;
@@ -120,3 +123,15 @@ export interface ExportView {
 }
 
 export const vid = (n: number) => String(n).padStart(38, '0');
+
+/** A producer of the run's namespace, as the broker's operator (events written from outside the services). */
+export function testProducer(clientId: string): EventProducer {
+  const env = testEnv();
+  const kafka = createKafka({ brokers: env.kafkaBrokers.split(','), clientId, namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' }));
+  return new EventProducer(kafka, new TopicNamer(env.namespace), 'e2e');
+}
+
+/** An event of `topic` for `orgId` with any payload, a fresh event id each time (poison when the payload is wrong). */
+export function rawEvent(orgId: string, topic: string, payload: unknown): RawRecord {
+  return { topic, key: orgId, value: JSON.stringify({ id: randomUUID(), type: topic, version: 1, orgId, occurredAt: new Date().toISOString(), correlationId: null, producer: 'e2e', payload }) };
+}

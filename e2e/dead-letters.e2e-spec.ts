@@ -4,12 +4,10 @@
  * with who did it; another org never sees it; an outside producer's event is not replayed (its
  * token is never kept).
  */
-import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { Topics } from '@audx/contracts';
-import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { Tenant, TestStack, testEnv, testKafkaSasl, waitFor } from '@audx/testing';
-import { Client } from './client';
+import type { EventProducer } from '@audx/messaging';
+import { Tenant, TestStack, waitFor } from '@audx/testing';
+import { Client, rawEvent, testProducer } from './client';
 
 interface Letter {
   deadLetterId: string;
@@ -33,8 +31,7 @@ describe('dead letters: listed per org, replayed or discarded once', () => {
     tenantA = await stack.ims.tenant('dead letters a');
     a = new Client(stack, tenantA);
     b = new Client(stack, await stack.ims.tenant('dead letters b'));
-    const env = testEnv();
-    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'e2e-dlq', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), new TopicNamer(env.namespace), 'e2e');
+    producer = testProducer('e2e-dlq');
   });
   afterAll(async () => {
     await producer?.disconnect();
@@ -42,8 +39,7 @@ describe('dead letters: listed per org, replayed or discarded once', () => {
   });
 
   const letters = async (c: Client, query = '') => (await c.ok<{ items: Letter[] }>('identity-reconciliation', 'GET', `/v1/dead-letters${query}`)).items;
-  const poison = (orgId: string, topic: string, payload: unknown) =>
-    producer.sendRaw([{ topic, key: orgId, value: JSON.stringify({ id: randomUUID(), type: topic, version: 1, orgId, occurredAt: new Date().toISOString(), correlationId: null, producer: 'e2e', payload }) }]);
+  const poison = (orgId: string, topic: string, payload: unknown) => producer.sendRaw([rawEvent(orgId, topic, payload)]);
 
   it('lists a message the consumer could not apply for its org only, with the reason', async () => {
     await poison(tenantA.orgId, Topics.segmentImported, { importId: 42 });

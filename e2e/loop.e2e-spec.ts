@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { Topics } from '@audx/contracts';
-import { EventProducer, TopicNamer, createKafka } from '@audx/messaging';
-import { testEnv, testKafkaSasl, TestStack, waitFor } from '@audx/testing';
-import { Client, ExportView, vid } from './client';
+import type { EventProducer } from '@audx/messaging';
+import { TestStack, waitFor } from '@audx/testing';
+import { Client, ExportView, testProducer, vid } from './client';
 
 const sha256 = (s: string) => createHash('sha256').update(s.trim().toLowerCase()).digest('hex');
 const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'audx-e2e-outbox-'));
@@ -28,8 +27,7 @@ describe('the loop, end to end', () => {
     stack = await TestStack.start(['segment-ingestion', 'identity-reconciliation', 'audience-publication'], { OUTBOX_DIR: outbox, STREAM_FLUSH_MS: '100' });
     a = new Client(stack, await stack.ims.tenant('loop-a'));
     b = new Client(stack, await stack.ims.tenant('loop-b'));
-    const env = testEnv();
-    producer = new EventProducer(createKafka({ brokers: env.kafkaBrokers.split(','), clientId: 'e2e', namespace: env.namespace, partitions: 3, replicationFactor: 1, sasl: testKafkaSasl() }, pino({ level: 'silent' })), new TopicNamer(env.namespace), 'e2e');
+    producer = testProducer('e2e');
     await producer.connect();
   });
 

@@ -51,7 +51,7 @@ export class AccessTokenGuard implements CanActivate {
     if (!result.valid) {
       if (result.unavailable) throw this.refuse('unavailable', Errors.unavailable(`cannot verify access tokens: ${result.reason}`));
       res.setHeader('WWW-Authenticate', 'Bearer realm="audx", error="invalid_token"');
-      throw this.refuse(/revoked/i.test(result.reason) ? 'revoked' : /expired/i.test(result.reason) ? 'expired' : 'invalid_token', Errors.unauthorized(`invalid access token: ${result.reason}`));
+      throw this.refuse(result.kind ?? 'invalid_token', Errors.unauthorized(`invalid access token: ${result.reason}`));
     }
     const claims = result.claims;
     if (req.header('x-api-key') !== claims.client_id) throw this.refuse('wrong_client', Errors.forbidden('x-api-key does not match the client of the access token'));

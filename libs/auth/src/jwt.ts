@@ -1,8 +1,14 @@
 import { KeyObject, constants, createSign, createVerify } from 'node:crypto';
 
 /** Why a token was refused; `reason` is safe to show to the caller. */
+/** The refusals a guard counts apart (metrics); any other is an invalid token. */
+export type TokenRefusal = 'expired' | 'revoked';
+
 export class TokenError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly kind?: TokenRefusal,
+  ) {
     super(reason);
   }
 }

@@ -1,5 +1,5 @@
 import { AccessTokenClaims, AccessTokenClaimsSchema } from './claims';
-import { TokenError, decodeJws, verifyRs256 } from './jwt';
+import { TokenError, TokenRefusal, decodeJws, verifyRs256 } from './jwt';
 import type { KeySource } from './jwks';
 import type { RevocationList } from './revocations';
 
@@ -16,7 +16,7 @@ class VerifierUnavailable extends Error {}
 
 export type Verification =
   | { valid: true; claims: AccessTokenClaims }
-  | { valid: false; reason: string; /** the verifier could not decide (keys or revocations unavailable) */ unavailable?: boolean };
+  | { valid: false; reason: string; kind?: TokenRefusal; /** the verifier could not decide (keys or revocations unavailable) */ unavailable?: boolean };
 
 /**
  * Offline verification of IMS access tokens: RS256 only, key chosen by `kid` from the key source,
@@ -38,7 +38,7 @@ export class TokenVerifier {
       const claims = await this.check(token, nowMs / 1000);
       return { valid: true, claims };
     } catch (err) {
-      if (err instanceof TokenError) return { valid: false, reason: err.reason };
+      if (err instanceof TokenError) return { valid: false, reason: err.reason, ...(err.kind ? { kind: err.kind } : {}) };
       if (err instanceof VerifierUnavailable) return { valid: false, reason: err.message, unavailable: true };
       return { valid: false, reason: 'signing keys unavailable', unavailable: true };
     }
@@ -56,14 +56,14 @@ export class TokenVerifier {
     const parsed = AccessTokenClaimsSchema.safeParse(jws.payload);
     if (!parsed.success) throw new TokenError(`invalid claims: ${parsed.error.issues[0].path.join('.')}`);
     const claims = parsed.data;
-    if (claims.exp <= now - this.tolerance) throw new TokenError('token expired');
+    if (claims.exp <= now - this.tolerance) throw new TokenError('token expired', 'expired');
     if (claims.nbf !== undefined && claims.nbf > now + this.tolerance) throw new TokenError('token not yet valid');
     if (claims.iat > now + this.tolerance) throw new TokenError('token issued in the future');
     if (this.options.issuer !== undefined && claims.iss !== this.options.issuer) throw new TokenError('unexpected issuer');
     if (this.options.audience !== undefined && claims.aud !== this.options.audience) throw new TokenError(claims.aud === undefined ? 'missing audience' : 'unexpected audience');
     if (this.revocations) {
       if (!this.revocations.ready) throw new VerifierUnavailable('revocation list not loaded yet');
-      if (this.revocations.isRevoked(claims, now)) throw new TokenError('token revoked');
+      if (this.revocations.isRevoked(claims, now)) throw new TokenError('token revoked', 'revoked');
       if (this.revocations.isKeyRetired(kid, now)) throw new TokenError('signing key retired');
     }
     return claims;

@@ -10,6 +10,7 @@ export * from './service-runtime';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './paging';
+export * from './sql-conditions';
 export * from './zod-body.pipe';
 export * from './json-body';
 export * from './discard-body';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './free-port';
 import { repoRoot } from './stack';
+import { waitFor } from './wait';
 
 // no import of workspace libraries here: jest's global setup loads this file without the path mapping
 
@@ -42,15 +43,6 @@ export function containersUnavailable(): string | null {
   const image = spawnSync('docker', ['image', 'inspect', depsImage()], { encoding: 'utf8', timeout: 15000 });
   if (image.status !== 0) return `the image ${depsImage()} is not built (bash tools/containers/images.sh)`;
   return null;
-}
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(250);
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
 function listening(port: number): Promise<boolean> {
@@ -109,7 +101,7 @@ export async function startContainerDeps(varDir: string): Promise<ContainerDeps>
   };
   try {
     const mysqlUrl = `mysql://root@127.0.0.1:${mysqlPort}`;
-    await until(`MariaDB in a container (port ${mysqlPort})`, 90_000, async () => {
+    await waitFor(async () => {
       try {
         const conn = await createConnection({ uri: mysqlUrl, connectTimeout: 2000 });
         await conn.query('SELECT 1');
@@ -118,13 +110,13 @@ export async function startContainerDeps(varDir: string): Promise<ContainerDeps>
       } catch {
         return false;
       }
-    });
+    }, { timeoutMs: 90_000, intervalMs: 250, what: `MariaDB in a container (port ${mysqlPort})` });
     const mysqlReady = Date.now();
-    await until(`Kafka in a container (port ${kafkaPort})`, 120_000, async () => {
+    await waitFor(async () => {
       if (!(await listening(kafkaPort))) return false;
       const log = fs.existsSync(plan.serverLog) ? fs.readFileSync(plan.serverLog, 'utf8') : '';
       return /Kafka Server started|started \(kafka\.server/.test(log);
-    });
+    }, { timeoutMs: 120_000, intervalMs: 250, what: `Kafka in a container (port ${kafkaPort})` });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     return {
       mysqlUrl,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlConditions } from '@audx/platform';
 import type { ListExported, PolicyRecord } from '@audx/contracts';
 import { bulkInsert } from '@audx/persistence';
 import { affectedRows, num } from '../common/sql';
@@ -99,19 +100,15 @@ export class ExportsRepository {
 
   /** An org's exports, newest first, those before `beforePk` (the cursor), matching the filter. */
   async page(orgId: string, filter: ExportFilter, beforePk: number | null, limit: number): Promise<ExportRow[]> {
-    const where = ['org_id = ?'];
-    const params: unknown[] = [orgId];
-    const add = (sql: string, value: unknown) => {
-      where.push(sql);
-      params.push(value);
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.listId) add('list_id = ?', filter.listId);
-    if (filter.audienceId) add('audience_id = ?', filter.audienceId);
-    if (filter.createdAfter) add('created_at > ?', filter.createdAfter);
-    if (filter.createdBefore) add('created_at < ?', filter.createdBefore);
-    if (beforePk !== null) add('export_pk < ?', beforePk);
-    const rows: Record<string, unknown>[] = await this.dataSource.query(`SELECT * FROM exports WHERE ${where.join(' AND ')} ORDER BY export_pk DESC LIMIT ?`, [...params, limit]);
+    const w = new SqlConditions()
+      .when('org_id = ?', orgId)
+      .when('status = ?', filter.status)
+      .when('list_id = ?', filter.listId)
+      .when('audience_id = ?', filter.audienceId)
+      .when('created_at > ?', filter.createdAfter)
+      .when('created_at < ?', filter.createdBefore)
+      .when('export_pk < ?', beforePk);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(`SELECT * FROM exports WHERE ${w.sql} ORDER BY export_pk DESC LIMIT ?`, [...w.params, limit]);
     return rows.map(toExportRow);
   }
 

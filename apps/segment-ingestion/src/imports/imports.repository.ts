@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlConditions } from '@audx/platform';
 import { LineError, Receipt, ReceiptView } from './receipt';
 
 export type ImportStatus = 'receiving' | 'reconciling' | 'completed' | 'failed' | 'rejected';
@@ -72,18 +73,8 @@ export class ImportsRepository {
   }
 
   async list(orgId: string, f: ImportFilter): Promise<ImportRow[]> {
-    const where = ['org_id = ?'];
-    const params: unknown[] = [orgId];
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (f.status) add('status = ?', f.status);
-    if (f.from) add('created_at >= ?', f.from);
-    if (f.to) add('created_at < ?', f.to);
-    if (f.beforeSeq) add('seq < ?', f.beforeSeq);
-    params.push(f.limit);
-    return this.db.query(`SELECT * FROM imports WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, params);
+    const w = new SqlConditions().when('org_id = ?', orgId).when('status = ?', f.status).when('created_at >= ?', f.from).when('created_at < ?', f.to).when('seq < ?', f.beforeSeq);
+    return this.db.query(`SELECT * FROM imports WHERE ${w.sql} ORDER BY seq DESC LIMIT ?`, [...w.params, f.limit]);
   }
 
   async touch(seq: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SqlConditions } from '@audx/platform';
 
 export interface AuditFilter {
   action?: string;
@@ -25,20 +26,16 @@ export class AuditRepository {
 
   /** An org's entries, newest first, before `beforePk` (the cursor), matching the filter. */
   async page(orgId: string, filter: AuditFilter, beforePk: number | null, limit: number): Promise<AuditRow[]> {
-    const where = ['org_id = ?'];
-    const params: unknown[] = [orgId];
-    const add = (sql: string, value: unknown) => {
-      where.push(sql);
-      params.push(value);
-    };
-    if (filter.action) add('action = ?', filter.action);
-    if (filter.target) add('target = ?', filter.target);
-    if (filter.after) add('at > ?', filter.after);
-    if (filter.before) add('at < ?', filter.before);
-    if (beforePk !== null) add('audit_pk < ?', beforePk);
+    const w = new SqlConditions()
+      .when('org_id = ?', orgId)
+      .when('action = ?', filter.action)
+      .when('target = ?', filter.target)
+      .when('at > ?', filter.after)
+      .when('at < ?', filter.before)
+      .when('audit_pk < ?', beforePk);
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT audit_pk, at, org_id, actor, action, target, detail FROM audit_log WHERE ${where.join(' AND ')} ORDER BY audit_pk DESC LIMIT ?`,
-      [...params, limit],
+      `SELECT audit_pk, at, org_id, actor, action, target, detail FROM audit_log WHERE ${w.sql} ORDER BY audit_pk DESC LIMIT ?`,
+      [...w.params, limit],
     );
     return rows.map((r) => ({
       auditPk: Number(r.audit_pk),

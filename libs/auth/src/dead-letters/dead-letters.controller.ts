@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { EntityManager } from 'typeorm';
 import { isTopicName, outsideWriteScopeOf } from '@audx/contracts';
 import { Errors, ServiceRuntime, newestFirstPage, queryText } from '@audx/platform';
 import type { AuthContext } from '../claims';
@@ -82,7 +83,7 @@ export class DeadLettersController {
     });
   }
 
-  private async handleable(manager: Parameters<DeadLettersRepository['find']>[0], orgId: string, id: string): Promise<DeadLetterRow> {
+  private async handleable(manager: EntityManager, orgId: string, id: string): Promise<DeadLetterRow> {
     const r = await this.letters.find(manager, orgId, id, true);
     if (!r) throw Errors.notFound(`dead letter ${id}`);
     if (r.status !== 'dead') throw Errors.conflict(`dead letter ${id} was ${r.status} by ${r.handledBy} at ${r.handledAt}`);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlConditions } from '@audx/platform';
 
 export type DeadLetterStatus = 'dead' | 'replayed' | 'discarded';
 
@@ -54,16 +55,8 @@ export class DeadLettersRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async page(orgId: string, filter: DeadLetterFilter, beforePk: number | null, limit: number): Promise<DeadLetterRow[]> {
-    const where = ['org_id = ?'];
-    const params: unknown[] = [orgId];
-    const add = (sql: string, value: unknown) => {
-      where.push(sql);
-      params.push(value);
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.topic) add('topic = ?', filter.topic);
-    if (beforePk !== null) add('dead_letter_pk < ?', beforePk);
-    const rows: Record<string, unknown>[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM dead_letters WHERE ${where.join(' AND ')} ORDER BY dead_letter_pk DESC LIMIT ?`, [...params, limit]);
+    const w = new SqlConditions().when('org_id = ?', orgId).when('status = ?', filter.status).when('topic = ?', filter.topic).when('dead_letter_pk < ?', beforePk);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM dead_letters WHERE ${w.sql} ORDER BY dead_letter_pk DESC LIMIT ?`, [...w.params, limit]);
     return rows.map(toRow);
   }
 
